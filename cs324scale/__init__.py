@@ -1,0 +1,34 @@
+"""cs324scale: runnable scaling-law science for CS324 "Week 6: Scaling laws".
+
+Submodules load lazily so that ``import cs324scale`` stays fast and does not pull in
+jax until a trainer or fitter is actually used::
+
+    import cs324scale as cs
+    cs.scale.pick(fast=8, full=64)   # notebook scale switch
+    cs.published.chinchilla_points() # Epoch's replication of Hoffmann et al. Fig. 4
+    cs.fit.PowerLaw().fit(x, y)      # scaling-law fitting (imports jax on first use)
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+__version__ = "0.1.0"
+
+_SUBMODULES = ("scale", "published", "fit", "toys", "train", "plotting", "widgets")
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from . import fit, published, scale, toys, train  # noqa: F401
+
+
+def __getattr__(name: str):
+    if name in _SUBMODULES:
+        module = importlib.import_module(f".{name}", __name__)
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'cs324scale' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(list(globals()) + list(_SUBMODULES))
