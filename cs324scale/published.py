@@ -1,0 +1,303 @@
+"""Published scaling-law data shipped with the kit, with provenance.
+
+Every table lives in ``cs324scale/_data/`` next to a README that names the paper, the
+table or equation, and how each number was checked. An empty cell in those files
+means "not verified" and is returned as NaN (or left out), never as zero.
+
+Loaders read plain CSV with the standard library (no pandas) and fail with a
+``ValueError`` naming the file when it is missing or malformed.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from importlib import resources
+from typing import NamedTuple
+
+import numpy as np
+
+DATA_PACKAGE = "cs324scale._data"
+
+
+def data_path(name: str):
+    """Path (a ``Traversable``) of a shipped data file, e.g. ``"kaplan2020_constants.csv"``."""
+    return resources.files("cs324scale").joinpath("_data", *name.split("/"))
+
+
+def _read_rows(name: str, required: tuple[str, ...]) -> list[dict[str, str]]:
+    path = data_path(name)
+    if not path.is_file():
+        raise ValueError(
+            f"Data file {name!r} is missing from the installed package ({path}). "
+            "Reinstall cs324scale (pip install -e .) so that cs324scale/_data/ is complete."
+        )
+    with path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        header = reader.fieldnames or []
+        missing = [c for c in required if c not in header]
+        if missing:
+            raise ValueError(
+                f"Data file {name!r} is malformed: columns {missing} are missing "
+                f"(found {header}). Restore the file from the repository."
+            )
+        rows = list(reader)
+    if not rows:
+        raise ValueError(f"Data file {name!r} has a header but no rows; restore it from the repository.")
+    return rows
+
+
+def _number(name: str, row_no: int, column: str, text: str) -> float:
+    """Parse a numeric cell; an empty cell (unverified) becomes NaN."""
+    if text is None or text.strip() == "":
+        return math.nan
+    try:
+        return float(text)
+    except ValueError as err:
+        raise ValueError(
+            f"Data file {name!r} is malformed: row {row_no}, column {column!r} holds {text!r}, "
+            "not a number."
+        ) from err
+
+
+# --------------------------------------------------------------------------- text
+
+
+def tinyshakespeare() -> str:
+    """The tiny-Shakespeare corpus (1,115,394 characters; Karpathy's char-rnn copy)."""
+    path = data_path("tinyshakespeare.txt")
+    if not path.is_file():
+        raise ValueError(
+            "Data file 'tinyshakespeare.txt' is missing from the installed package; reinstall cs324scale."
+        )
+    return path.read_text(encoding="utf-8")
+
+
+# ------------------------------------------------------------------- Strubell 2019
+
+
+def strubell_co2e() -> list[dict]:
+    """Strubell et al. 2019 (ACL), Table 1: CO2-equivalent emissions in pounds.
+
+    Returns:
+        A list of ``{"group", "item", "co2e_lbs"}`` dicts in the table's order.
+    """
+    name = "strubell2019_table1_co2e.csv"
+    rows = _read_rows(name, ("group", "item", "co2e_lbs"))
+    return [
+        {"group": r["group"], "item": r["item"], "co2e_lbs": _number(name, i, "co2e_lbs", r["co2e_lbs"])}
+        for i, r in enumerate(rows, start=2)
+    ]
+
+
+# ---------------------------------------------------------------------- Kaplan 2020
+
+
+def kaplan_constants(table: str = "single") -> dict[str, float]:
+    """Constants of Kaplan et al. 2020, "Scaling Laws for Neural Language Models".
+
+    Args:
+        table: ``"single"`` for the one-variable laws of Eq. (1.1)-(1.3) and Tables 5-6
+            (``alpha_N, N_c, alpha_D, D_c, alpha_C_min, C_c_min, ...``), or ``"joint"`` for
+            the L(N, D) fit of Sec. 4.2 Table 2 (``alpha_N, alpha_D, N_c, D_c``).
+
+    Returns:
+        Mapping from symbol to value. N counts non-embedding parameters; D is tokens;
+        compute is in PF-days; loss is nats/token on WebText2.
+    """
+    name = "kaplan2020_constants.csv"
+    rows = _read_rows(name, ("quantity", "symbol", "value", "where_in_paper"))
+    out: dict[str, float] = {}
+    for i, r in enumerate(rows, start=2):
+        is_joint = r["quantity"].startswith("joint fit L(N;D)")
+        if table == "joint" and is_joint:
+            out[r["symbol"]] = _number(name, i, "value", r["value"])
+        elif table == "single" and not r["quantity"].startswith("joint fit"):
+            if r["symbol"] in out:  # keep the first (Eq. 1.x) value, e.g. B_star = 2e8
+                continue
+            out[r["symbol"]] = _number(name, i, "value", r["value"])
+    if table not in ("single", "joint"):
+        raise ValueError(f"table must be 'single' or 'joint'; got {table!r}.")
+    return out
+
+
+# ------------------------------------------------------------- Chinchilla (Epoch)
+
+
+class ChinchillaPoints(NamedTuple):
+    """Hoffmann et al. 2022 Fig. 4 runs as recovered by Besiroglu et al. 2024 (Epoch AI).
+
+    All arrays have shape ``(n,)``: parameters ``N`` (including embeddings), training
+    FLOPs ``C``, tokens ``D = C / (6 N)`` and final training ``loss`` (nats/token).
+    """
+
+    N: np.ndarray
+    C: np.ndarray
+    D: np.ndarray
+    loss: np.ndarray
+
+
+def chinchilla_points() -> ChinchillaPoints:
+    """All 245 (N, C, loss) points of Epoch's replication (arXiv:2404.10102).
+
+    Tokens are derived as ``D = C / (6 N)``, as the replication does. Outliers are kept;
+    use :func:`drop_highest_losses` for Epoch's rule (drop the 5 highest losses).
+    """
+    name = "chinchilla/svg_extracted_data.csv"
+    rows = _read_rows(name, ("Model Size", "Training FLOP", "loss"))
+    N = np.array([_number(name, i, "Model Size", r["Model Size"]) for i, r in enumerate(rows, 2)])
+    C = np.array([_number(name, i, "Training FLOP", r["Training FLOP"]) for i, r in enumerate(rows, 2)])
+    loss = np.array([_number(name, i, "loss", r["loss"]) for i, r in enumerate(rows, 2)])
+    if not (np.isfinite(N).all() and np.isfinite(C).all() and np.isfinite(loss).all()):
+        raise ValueError(f"Data file {name!r} is malformed: it has empty numeric cells.")
+    return ChinchillaPoints(N=N, C=C, D=C / (6.0 * N), loss=loss)
+
+
+def drop_highest_losses(points: ChinchillaPoints, k: int = 5) -> ChinchillaPoints:
+    """Epoch's outlier rule: remove the ``k`` points with the highest loss (245 -> 240)."""
+    if not isinstance(k, int) or k < 0 or k >= len(points.loss):
+        raise ValueError(f"k must be an int in [0, {len(points.loss) - 1}]; got {k!r}.")
+    keep = np.sort(np.argsort(points.loss)[: len(points.loss) - k])
+    return ChinchillaPoints(*(a[keep] for a in points))
+
+
+def chinchilla_parametric_fits() -> dict[str, dict[str, float]]:
+    """Published fits of L(N, D) = E + A/N^alpha + B/D^beta.
+
+    Returns:
+        ``{"hoffmann2022": {...}, "besiroglu2024": {...}}`` with keys ``E, A, B, alpha,
+        beta`` (and ``*_se`` standard errors where published). Hoffmann et al. 2022,
+        Appendix D.2 Eq. (10); Besiroglu et al. 2024 Table 1 (secondary copies, see
+        the data README).
+    """
+    name = "chinchilla_parametric_fits.csv"
+    rows = _read_rows(name, ("source", "E", "A", "B", "alpha", "beta"))
+    out = {}
+    for i, r in enumerate(rows, start=2):
+        key = "hoffmann2022" if r["source"].startswith("Hoffmann") else "besiroglu2024"
+        vals = {c: _number(name, i, c, r[c]) for c in ("E", "A", "B", "alpha", "beta")}
+        for c in ("E_se", "A_se", "B_se", "alpha_se", "beta_se"):
+            if r.get(c):
+                vals[c] = _number(name, i, c, r[c])
+        out[key] = vals
+    return out
+
+
+def hoffmann_table3() -> dict[str, np.ndarray]:
+    """Hoffmann et al. 2022 Table 3 (approach-1 projections): ``parameters``, ``flops``, ``tokens``."""
+    name = "hoffmann2022_table3_approach1.csv"
+    rows = _read_rows(name, ("parameters", "training_flops", "tokens"))
+    return {
+        "parameters": np.array([_number(name, i, "parameters", r["parameters"]) for i, r in enumerate(rows, 2)]),
+        "flops": np.array([_number(name, i, "training_flops", r["training_flops"]) for i, r in enumerate(rows, 2)]),
+        "tokens": np.array([_number(name, i, "tokens", r["tokens"]) for i, r in enumerate(rows, 2)]),
+    }
+
+
+def hoffmann_table2() -> list[dict]:
+    """Hoffmann et al. 2022 Table 2: exponents a (N_opt ~ C^a) and b (D_opt ~ C^b) per approach."""
+    name = "hoffmann2022_table2_exponents.csv"
+    rows = _read_rows(name, ("approach", "a_Nopt_exponent", "b_Dopt_exponent"))
+    cols = ("a_Nopt_exponent", "a_p10", "a_p90", "b_Dopt_exponent", "b_p10", "b_p90")
+    return [{"approach": r["approach"], **{c: _number(name, i, c, r.get(c, "")) for c in cols}}
+            for i, r in enumerate(rows, 2)]
+
+
+# -------------------------------------------------------------------- GPT-3 (H.1)
+
+
+class BenchmarkRow(NamedTuple):
+    """One cell of GPT-3 Table H.1: accuracy is NaN where the cell is not verified."""
+
+    task: str
+    setting: str
+    model: str
+    n_params: float
+    accuracy_pct: float
+    status: str
+
+
+def gpt3_table_h1(task: str | None = None, setting: str | None = None, *, verified_only: bool = True) -> list[BenchmarkRow]:
+    """GPT-3 Table H.1 rows for WinoGrande, Winograd, SAT analogies and WiC (Brown et al. 2020).
+
+    Args:
+        task: filter, e.g. ``"WinoGrande"``; ``None`` for all four tasks.
+        setting: ``"zero-shot"``, ``"one-shot"`` or ``"few-shot"``; ``None`` for all.
+        verified_only: drop cells that could not be verified (they would be NaN).
+    """
+    name = "gpt3_tableH1_winogrande_winograd_sat_wic.csv"
+    rows = _read_rows(name, ("task", "setting", "model", "n_params", "accuracy_pct", "status"))
+    known_tasks = sorted({r["task"] for r in rows})
+    if task is not None and task not in known_tasks:
+        raise ValueError(f"task must be one of {known_tasks}; got {task!r}.")
+    out = []
+    for i, r in enumerate(rows, start=2):
+        if (task and r["task"] != task) or (setting and r["setting"] != setting):
+            continue
+        acc = _number(name, i, "accuracy_pct", r["accuracy_pct"])
+        if verified_only and math.isnan(acc):
+            continue
+        out.append(BenchmarkRow(r["task"], r["setting"], r["model"],
+                                _number(name, i, "n_params", r["n_params"]), acc, r["status"]))
+    return out
+
+
+def gpt3_baselines() -> list[dict]:
+    """Reference baselines quoted by Brown et al. 2020 (human, fine-tuned SOTA, chance); NaN if not given."""
+    name = "gpt3_reference_baselines.csv"
+    rows = _read_rows(name, ("task", "baseline", "value_pct"))
+    return [{"task": r["task"], "baseline": r["baseline"], "value_pct": _number(name, i, "value_pct", r["value_pct"]),
+             "source": r.get("source_location", "")} for i, r in enumerate(rows, 2)]
+
+
+# ----------------------------------------------------------- Revisiting-NSL curves
+
+
+class Curve(NamedTuple):
+    """One learning curve of the Revisiting-NSL benchmark (Alabdulmohsin et al. 2022).
+
+    ``x_*`` are examples seen, ``y_*`` the loss; ``*_train`` points are for fitting,
+    ``*_test`` (larger x) for scoring extrapolation. Arrays are sorted by x.
+    """
+
+    domain: str
+    task: str
+    model: str
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+
+
+def revisiting_nsl_curves(domain: str | None = None) -> list[Curve]:
+    """The 20 language-domain curves (NMT, LM, BB) of ``benchmark.lang.csv``, deduplicated.
+
+    The upstream file repeats each LM curve four times; exact duplicate rows are removed
+    so that every point counts once.
+
+    Args:
+        domain: ``"NMT"``, ``"LM"`` or ``"BB"``; ``None`` for all.
+    """
+    name = "revisiting_nsl/benchmark.lang.csv"
+    rows = _read_rows(name, ("Domain", "Task", "Model", "Seen Examples", "Loss", "Training"))
+    domains = sorted({r["Domain"] for r in rows})
+    if domain is not None and domain not in domains:
+        raise ValueError(f"domain must be one of {domains}; got {domain!r}.")
+    seen, groups = set(), {}
+    for i, r in enumerate(rows, start=2):
+        key = tuple(r[c] for c in ("Domain", "Task", "Model", "Seen Examples", "Loss", "Training"))
+        if key in seen or (domain and r["Domain"] != domain):
+            continue
+        seen.add(key)
+        x = _number(name, i, "Seen Examples", r["Seen Examples"])
+        y = _number(name, i, "Loss", r["Loss"])
+        split = r["Training"].strip()
+        if split not in ("0", "1"):
+            raise ValueError(f"Data file {name!r} is malformed: row {i} has Training={split!r}, expected 0 or 1.")
+        groups.setdefault(key[:3], {"1": [], "0": []})[split].append((x, y))
+    curves = []
+    for (dom, task, model), parts in groups.items():
+        tr = np.array(sorted(parts["1"])).reshape(-1, 2)
+        te = np.array(sorted(parts["0"])).reshape(-1, 2)
+        curves.append(Curve(dom, task, model, tr[:, 0], tr[:, 1], te[:, 0], te[:, 1]))
+    return curves
