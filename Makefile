@@ -1,0 +1,47 @@
+# cs324scale: two commands for a fresh machine with Python >= 3.10 and make.
+#   make course  - install, build every notebook, execute the lectures (fast mode) into build/
+#   make test    - install, run the unit tests and nbval over lectures and solutions
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+NOTEBOOKS = $(wildcard lectures/[0-9]*.ipynb solutions/[0-9]*.ipynb)
+PYTEST_ARGS ?=
+
+.PHONY: install course slides notebooks test lab sweeps bench lint clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev,notebooks]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+notebooks: $(STAMP)
+	$(PY) tools/build_notebooks.py
+
+test: $(STAMP)
+	CS324SCALE_FAST=1 JAX_PLATFORMS=cpu $(PY) -m pytest $(PYTEST_ARGS) tests --nbval-lax $(NOTEBOOKS)
+
+course: $(STAMP)
+	$(PY) tools/build_notebooks.py
+	CS324SCALE_FAST=$${CS324SCALE_FAST-1} $(PY) tools/build_course.py
+
+slides: course
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab
+
+sweeps: $(STAMP)
+	$(PY) tools/run_sweeps.py
+
+bench: $(STAMP)
+	JAX_PLATFORMS=cpu $(PY) bench/bench_fit.py
+	$(PY) bench/bench_train.py
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check cs324scale tools tests bench
+
+clean:
+	rm -rf build
