@@ -18,8 +18,9 @@ side are supported:
   whose squared bias ``~ n^(-1/d)`` dominates for ``d >= 2``: the slide's heuristic
   error ``~ n^(-1/d)``. The two rules agree at ``d = 2``.
 
-Boxes have exactly side ``h``; the last box along each axis is cut off at 1, so the
-error changes smoothly with ``n`` instead of jumping when ``1/h`` crosses an integer.
+Boxes have exactly side ``h`` and the grid is shifted by a random fraction of a box in
+every trial; boxes are cut off at the faces of the cube. Averaged over trials, the error
+then changes smoothly with ``n`` instead of jumping whenever ``1/h`` crosses an integer.
 """
 
 from __future__ import annotations
@@ -92,54 +93,68 @@ def box_side(ns, *, d: int, side="optimal") -> np.ndarray:
     raise ValueError(f"side must be 'optimal', 'lecture' or a positive number; got {side!r}.")
 
 
-def _interval_stats(h: np.ndarray, m_max: int, d: int):
-    """Length, mean and variance of ``g(u) = sin(2 pi u)/sqrt(d)`` on each interval.
+def _intervals(h: np.ndarray, offset: np.ndarray, m_max: int):
+    """End points of the grid intervals, clipped to ``[0, 1]``.
 
-    Interval ``k`` of size ``s`` is ``[k h_s, min((k+1) h_s, 1)]`` (empty past 1).
-    Computed in float64 (the within-box variances are tiny). Shapes ``(S, m_max)``.
+    Interval ``k`` along axis ``j`` of trial ``t`` at size ``s`` is
+    ``[(k - u_tj) h_s, (k + 1 - u_tj) h_s]``, ``u = offset``. Shapes ``(T, S, d, m_max)``.
     """
-    k = np.arange(m_max)[None, :]
-    lo = np.minimum(k * h[:, None], 1.0)
-    hi = np.minimum((k + 1) * h[:, None], 1.0)
+    k = np.arange(m_max)[None, None, None, :]
+    u = offset[:, None, :, None]
+    hh = h[None, :, None, None]
+    return np.clip((k - u) * hh, 0.0, 1.0), np.clip((k + 1 - u) * hh, 0.0, 1.0)
+
+
+def _interval_stats(lo: np.ndarray, hi: np.ndarray, d: int):
+    """Length, mean and variance of ``g(u) = sin(2 pi u) / sqrt(d)`` on ``[lo, hi]``.
+
+    Computed in float64 (the within-box variances are tiny); empty intervals get 0.
+    """
     length = hi - lo
     safe = np.where(length > 0, length, 1.0)
-    a2 = 1.0 / d
     mean = (np.cos(2 * np.pi * lo) - np.cos(2 * np.pi * hi)) / (2 * np.pi * safe)
     mean_sq = 0.5 - (np.sin(4 * np.pi * hi) - np.sin(4 * np.pi * lo)) / (8 * np.pi * safe)
-    var = np.maximum(mean_sq - mean**2, 0.0) * a2
+    var = np.maximum(mean_sq - mean**2, 0.0) / d
     mean = mean / np.sqrt(d)
     return length, np.where(length > 0, mean, 0.0), np.where(length > 0, var, 0.0)
 
 
-def _box_index(x, h, m_per_axis, m_max: int):
-    """Flat box index of points ``x (..., d)`` for sides ``h (...)`` (base ``m_max``)."""
-    cell = np.floor(x / h[..., None]).astype(np.int64)
-    cell = np.clip(cell, 0, m_per_axis[..., None] - 1)
+def _boxes_per_axis(h: np.ndarray) -> np.ndarray:
+    """Grid intervals per axis that can meet ``[0, 1]`` for any offset in ``[0, 1)``."""
+    return np.ceil(1.0 / h - 1e-9).astype(np.int64).clip(min=1) + 1
+
+
+def _box_index(x, h, offset, m_max: int):
+    """Flat box index (base ``m_max``) of points ``x (..., d)``; ``h (...)``, ``offset (..., d)``."""
+    cell = np.floor(x / h[..., None] + offset).astype(np.int64)
+    cell = np.clip(cell, 0, m_max - 1)
     return cell @ (m_max ** np.arange(x.shape[-1], dtype=np.int64))
 
 
-def box_means(x, y, ns, h):
+def box_means(x, y, ns, h, offset):
     """Fit the box estimator for many trials and nested sizes at once.
 
     For every trial ``t`` and size ``s`` the estimator is fitted on the first ``ns[s]``
-    points of trial ``t``. The points of all sizes are laid out in one ragged batch and
-    averaged per box with one ``np.bincount``.
+    points of trial ``t``, with grid lines at ``(k - offset[t, j]) * h[s]`` along axis
+    ``j``. The points of all sizes are laid out in one ragged batch and averaged per box
+    with one ``np.bincount``.
 
     Args:
         x: Inputs in ``[0, 1]^d``, shape ``(T, N, d)`` with ``N >= max(ns)``.
         y: Targets, shape ``(T, N)``.
         ns: Sample sizes, int array ``(S,)``.
         h: Box side per size, shape ``(S,)``.
+        offset: Grid offset per trial and axis in units of ``h``, in ``[0, 1)``, shape
+            ``(T, d)`` (zeros: boxes start at 0).
 
     Returns:
-        ``(means, m_per_axis, m_max)``: the per-box averages, shape ``(T, S, m_max**d)``
-        (0 for empty boxes and for slots past the cube); the number of boxes per axis at
-        each size, int ``(S,)``; and ``m_max = max(m_per_axis)``.
+        ``(means, m_max)``: the per-box averages, shape ``(T, S, m_max**d)`` (0 for
+        empty boxes and for slots outside the cube), and ``m_max``, the base of the flat
+        box index.
     """
     trials, _, d = x.shape
     ns = np.asarray(ns)
-    m_per_axis = np.ceil(1.0 / h - 1e-9).astype(np.int64).clip(min=1)
-    m_max = int(m_per_axis.max())
+    m_max = int(_boxes_per_axis(h).max())
     n_boxes = m_max**d
     n_seg = trials * len(ns) * n_boxes
     if n_seg > _MAX_CELLS:
@@ -149,55 +164,64 @@ def box_means(x, y, ns, h):
         )
     point = np.concatenate([np.arange(n) for n in ns])  # ragged layout, length sum(ns)
     size_of = np.repeat(np.arange(len(ns)), ns)
-    box = _box_index(x[:, point], h[size_of], m_per_axis[size_of], m_max)  # (T, L)
+    box = _box_index(x[:, point], h[size_of][None, :], offset[:, None, :], m_max)  # (T, L)
     seg = (np.arange(trials)[:, None] * len(ns) + size_of[None, :]) * n_boxes + box
     sums = np.bincount(seg.ravel(), weights=y[:, point].ravel(), minlength=n_seg)
     counts = np.bincount(seg.ravel(), minlength=n_seg)
     means = np.where(counts > 0, sums / np.maximum(counts, 1), 0.0)
-    return means.reshape(trials, len(ns), n_boxes), m_per_axis, m_max
+    return means.reshape(trials, len(ns), n_boxes), m_max
 
 
-def box_predict(means, x_query, h, m_per_axis, m_max):
+def box_predict(means, x_query, h, offset, m_max):
     """Predict at query points from fitted box means.
 
     Args:
         means: Output of :func:`box_means`, shape ``(T, S, B)``.
         x_query: Query points, shape ``(T, Q, d)``.
         h: Box side per size, shape ``(S,)``.
-        m_per_axis: Boxes per axis per size, shape ``(S,)``.
-        m_max: Base of the flat box index.
+        offset: The grid offsets used in :func:`box_means`, shape ``(T, d)``.
+        m_max: Base of the flat box index, from :func:`box_means`.
 
     Returns:
         Predictions, shape ``(T, S, Q)``.
     """
     hs = np.asarray(h, dtype=float)[None, :, None]
-    ms = np.asarray(m_per_axis)[None, :, None]
-    box = _box_index(x_query[:, None, :, :], hs, ms, m_max)  # (T, S, Q)
+    box = _box_index(x_query[:, None, :, :], hs, offset[:, None, None, :], m_max)
     return np.take_along_axis(means, box, axis=2)
 
 
-def sample_box_data(key, trials: int, n: int, d: int, sigma: float):
+def grid_offset(rng: np.random.Generator, trials: int, d: int, random_offset: bool) -> np.ndarray:
+    """Per-trial grid offsets ``(T, d)``: uniform in ``[0, 1)``, or zeros."""
+    return rng.random((trials, d)) if random_offset else np.zeros((trials, d))
+
+
+def sample_box_data(rng: np.random.Generator, trials: int, n: int, d: int, sigma: float):
     """Draw ``trials`` data sets of ``n`` points: ``x ~ U[0,1]^d``, ``y = f(x) + sigma eps``.
 
     Returns:
         ``(x, y)`` with shapes ``(trials, n, d)`` and ``(trials, n)``.
     """
-
     check_budget(trials * n * (d + 1), f"{trials} trials of n = {n} points in d = {d}")
-    rng = as_rng(key)
     x = rng.random((trials, n, d))
     return x, target(x) + sigma * rng.standard_normal((trials, n))
 
 
 def box_estimator_mse(
-    ns, *, d: int, side="optimal", sigma: float = 1.0, trials: int = 16, key
+    ns,
+    *,
+    d: int,
+    side="optimal",
+    sigma: float = 1.0,
+    trials: int = 16,
+    random_offset: bool = True,
+    key,
 ) -> ToyCurve:
     """Monte Carlo mean squared error of the box estimator against ``n``.
 
     The error of each fitted estimator is computed exactly, not on a test sample:
     ``integral over [0,1]^d of (f_hat - f)^2`` is, box by box, the volume times
     ``(c_b - mean_b f)^2 + var_b f``, and the box means and variances of ``f`` have
-    closed forms. Only the training data are random.
+    closed forms. Only the training data (and the grid offset) are random.
 
     Args:
         ns: Sample sizes, shape ``(S,)``, whole numbers >= 1.
@@ -205,29 +229,35 @@ def box_estimator_mse(
         side: ``"optimal"``, ``"lecture"`` or a fixed side length (see module docs).
         sigma: Noise standard deviation (> 0).
         trials: Number of Monte Carlo trials (>= 1).
+        random_offset: Shift the grid by a uniform random fraction of a box in every
+            trial (default). Averaged over trials this smooths out the wiggles that a
+            grid anchored at 0 shows whenever ``1/h`` crosses an integer. ``False``
+            anchors the boxes at 0 (the last box along each axis is then cut off at 1).
         key: An ``int`` seed or a jax PRNG key (see :func:`~cs324scale.toys.as_rng`).
 
     Returns:
         A :class:`~cs324scale.toys.ToyCurve`. ``theory`` is the bias-variance
         approximation ``integrated var_b f + sigma^2 * sum_b min(vol_b, 1/n)``
-        (about ``sigma^2 * (number of boxes) / n``).
+        (about ``sigma^2 * (number of boxes) / n``), averaged over the trials' grids.
     """
     ns = check_sizes(ns)
     d = as_int("d", d, minimum=1)
     sigma = as_positive_float("sigma", sigma)
     trials = check_trials(trials)
     h = box_side(ns, d=d, side=side)
-    x, y = sample_box_data(key, trials, int(ns.max()), d, sigma)
-    means, m_per_axis, m_max = box_means(x, y, ns, h)
+    rng = as_rng(key)
+    x, y = sample_box_data(rng, trials, int(ns.max()), d, sigma)
+    offset = grid_offset(rng, trials, d, random_offset)
+    means, m_max = box_means(x, y, ns, h, offset)
 
-    length, mean, var = _interval_stats(h, m_max, d)  # (S, m_max) float64
-    cells = np.stack(np.unravel_index(np.arange(m_max**d), (m_max,) * d, order="F"), -1)
-    vol = np.prod(length[:, cells], axis=-1)  # (S, B)
-    box_mean_f = np.sum(mean[:, cells], axis=-1)  # (S, B)
-    bias = d * np.sum(length * var, axis=1)  # integrated within-box variance of f, (S,)
-    fit_err = np.sum(vol[None] * (means - box_mean_f[None]) ** 2, axis=-1)  # (T, S)
-    per_trial = fit_err + bias[None, :]
+    lo, hi = _intervals(h, offset, m_max)
+    length, mean, var = _interval_stats(lo, hi, d)  # (T, S, d, m_max) float64
+    cells = np.unravel_index(np.arange(m_max**d), (m_max,) * d, order="F")  # d x (B,)
+    vol = np.prod([length[:, :, j, c] for j, c in enumerate(cells)], axis=0)  # (T, S, B)
+    box_mean_f = np.sum([mean[:, :, j, c] for j, c in enumerate(cells)], axis=0)
+    bias = np.sum(length * var, axis=(2, 3))  # integrated within-box variance of f, (T, S)
+    per_trial = np.sum(vol * (means - box_mean_f) ** 2, axis=-1) + bias
     # Variance: a box expecting n*vol >= 1 points adds vol * sigma^2 / (n vol) = sigma^2/n;
-    # thinner boxes (the cut-off last row) add at most their volume times sigma^2.
-    theory = bias + sigma**2 * np.sum(np.minimum(vol, 1.0 / ns[:, None]), axis=1)
-    return summarise(per_trial, ns, theory=theory)
+    # thinner boxes (cut off by the cube's faces) add at most their volume times sigma^2.
+    variance = sigma**2 * np.sum(np.minimum(vol, 1.0 / ns[:, None]), axis=-1)
+    return summarise(per_trial, ns, theory=np.mean(bias + variance, axis=0))

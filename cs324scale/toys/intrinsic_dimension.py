@@ -21,7 +21,15 @@ from __future__ import annotations
 import numpy as np
 
 from .._checks import as_int
-from ._common import ToyCurve, as_rng, check_budget, check_sizes, check_trials, prefix_blocks, summarise
+from ._common import (
+    ToyCurve,
+    as_rng,
+    check_budget,
+    check_sizes,
+    check_trials,
+    prefix_blocks,
+    summarise,
+)
 
 _CHUNK = 4096  # training points per distance block: memory trials x n_test x _CHUNK
 
@@ -107,9 +115,7 @@ def nearest_neighbour_mse(x, y, x_test, y_test, ns) -> np.ndarray:
     return np.stack(at_edge, axis=1)[:, where]
 
 
-def manifold_knn_mse(
-    ns, *, k: int, D: int, trials: int = 8, n_test: int = 256, key
-) -> ToyCurve:
+def manifold_knn_mse(ns, *, k: int, D: int, trials: int = 8, n_test: int = 256, key) -> ToyCurve:
     """Learning curve of 1-NN regression on a k-dimensional manifold in D dimensions.
 
     Args:
@@ -128,7 +134,9 @@ def manifold_knn_mse(
     k = as_int("k", k, minimum=1)
     D = as_int("D", D, minimum=1)
     if D < 2 * k:
-        raise ValueError(f"D must be >= 2k = {2 * k} to embed the curved {k}-manifold; got D = {D}.")
+        raise ValueError(
+            f"D must be >= 2k = {2 * k} to embed the curved {k}-manifold; got D = {D}."
+        )
     trials = check_trials(trials)
     n_test = as_int("n_test", n_test, minimum=1)
     n_max = int(ns.max())

@@ -14,7 +14,15 @@ from __future__ import annotations
 import numpy as np
 
 from .._checks import as_positive_float
-from ._common import ToyCurve, as_rng, check_budget, check_sizes, check_trials, prefix_blocks, summarise
+from ._common import (
+    ToyCurve,
+    as_rng,
+    check_budget,
+    check_sizes,
+    check_trials,
+    prefix_blocks,
+    summarise,
+)
 
 
 def sample_mean_errors(ns, *, sigma: float = 1.0, trials: int = 500, key) -> np.ndarray:
@@ -47,9 +55,7 @@ def sample_mean_errors(ns, *, sigma: float = 1.0, trials: int = 500, key) -> np.
     return (sigma * prefix / ns) ** 2
 
 
-def mean_estimation_mse(
-    ns, *, sigma: float = 1.0, trials: int = 500, key
-) -> ToyCurve:
+def mean_estimation_mse(ns, *, sigma: float = 1.0, trials: int = 500, key) -> ToyCurve:
     """Monte Carlo mean squared error of the sample mean, next to the exact ``sigma^2/n``.
 
     Args:
