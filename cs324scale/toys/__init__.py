@@ -17,6 +17,7 @@ One module per idea:
 * :mod:`~cs324scale.toys.checks`: feedback functions for the lab's check cells.
 """
 
+from . import checks
 from ._common import ToyCurve, as_rng
 from .box import box_estimator_mse, box_side, rate_exponent, target
 from .intrinsic_dimension import (
@@ -34,6 +35,7 @@ __all__ = [
     "ToyCurve",
     "as_rng",
     "box_estimator_mse",
+    "checks",
     "box_side",
     "composition_mse",
     "intrinsic_dimension_from_slope",
