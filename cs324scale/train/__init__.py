@@ -1,0 +1,86 @@
+"""cs324scale.train: small JAX models and a fast, resumable, multi-device sweep engine.
+
+Lectures 2 and 3 train many small models: Metz's width x learning-rate x seed grid,
+muP versus standard parametrisation (Yang et al. 2022), Transformer versus LSTM
+(Kaplan et al. 2020), model x data grids for compute-optimal fits. Notebooks only
+describe the experiment::
+
+    import cs324scale as cs
+
+    res = cs.train.run_sweep(
+        [cs.train.MLPConfig(width=w) for w in (32, 64, 128)],
+        learning_rates=[1e-3, 3e-3, 1e-2],
+        seeds=[0, 1],
+        steps=200,
+        store="sweeps.sqlite",                  # rerun: finished trials are skipped
+        budget=cs.train.FlopBudget(1e13),        # prints the cost; refuses to overspend
+    )
+    widths, lrs, loss = res.grid("width")        # seed-mean final loss, (3, 3)
+    res.curve.shape                              # (18, 50) training-loss curves
+    res.diverged                                 # NaN/inf losses are recorded, not raised
+
+Every trial is a pure function of (config, learning rate, seed). All trials of one
+shape run as one compiled ``lax.scan`` program (vmapped or mapped, chosen by
+:func:`~cs324scale.train.engine.trials_per_chunk`), sharded over all local devices.
+
+Public API:
+    - Configs: :class:`MLPConfig` (``parametrization="standard" | "mup"``),
+      :class:`TransformerConfig`, :class:`LSTMConfig`, :func:`matching_lstm`.
+    - Sweeps: :func:`run_sweep`, :func:`metz_grid`, :class:`SweepResults`,
+      :class:`ResultStore`, :class:`FlopBudget`, :class:`BudgetExceeded`.
+    - Models: :func:`coordinate_check`, :func:`param_count`, :func:`flops_per_token`,
+      :func:`trial_flops`, :func:`register_model`.
+    - Data: :func:`shakespeare` (tiny Shakespeare, char-level, train/val split).
+    - Shipped results: :func:`load_results`, :func:`run_experiment`,
+      :func:`register_experiment`.
+"""
+
+from . import data, engine, lstm, mlp, transformer
+from .budget import BudgetExceeded, FlopBudget
+from .data import CharData, sample_windows, shakespeare
+from .experiments import EXPERIMENTS, load_results, register_experiment, run_experiment
+from .flops import flops_per_step, flops_per_token, param_count, trial_flops
+from .lstm import LSTMConfig
+from .lstm import matching as matching_lstm
+from .mlp import CoordCheck, MLPConfig, coordinate_check
+from .models import Model, register_model
+from .results import SweepResults
+from .store import ResultStore
+from .sweep import METZ_LEARNING_RATES, METZ_SEEDS, METZ_WIDTHS, metz_grid, run_sweep
+from .transformer import TransformerConfig
+
+__all__ = [
+    "BudgetExceeded",
+    "CharData",
+    "CoordCheck",
+    "EXPERIMENTS",
+    "FlopBudget",
+    "LSTMConfig",
+    "METZ_LEARNING_RATES",
+    "METZ_SEEDS",
+    "METZ_WIDTHS",
+    "MLPConfig",
+    "Model",
+    "ResultStore",
+    "SweepResults",
+    "TransformerConfig",
+    "coordinate_check",
+    "data",
+    "engine",
+    "flops_per_step",
+    "flops_per_token",
+    "load_results",
+    "lstm",
+    "matching_lstm",
+    "metz_grid",
+    "mlp",
+    "param_count",
+    "register_experiment",
+    "register_model",
+    "run_experiment",
+    "run_sweep",
+    "sample_windows",
+    "shakespeare",
+    "transformer",
+    "trial_flops",
+]

@@ -1,0 +1,265 @@
+"""The public sweep API: train a grid of (config x learning rate x seed) trials.
+
+:func:`run_sweep` validates everything, skips trials already in the store, checks the
+FLOP budget, then runs each model shape as one compiled program (see
+:mod:`cs324scale.train.engine`) and commits every finished trial to the store.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Sequence
+
+import numpy as np
+
+from .._checks import as_int, as_int_array, as_positive_array
+from .budget import FlopBudget
+from .data import CharData, shakespeare
+from .engine import eval_windows, run_population
+from .flops import trial_flops
+from .mlp import MLPConfig
+from .models import model_for
+from .results import SweepResults
+from .store import ResultStore, provenance, trial_key
+
+# Luke Metz's width x learning-rate x seed experiment: 12 widths (sqrt(2) apart, 23 to
+# 1024), 12 Adam learning rates (log-spaced 1e-4 to 1e-1) and 3 seeds = 432 trials.
+METZ_WIDTHS = (23, 32, 45, 64, 91, 128, 181, 256, 362, 512, 724, 1024)
+METZ_LEARNING_RATES = tuple(float(f"{x:.3g}") for x in np.geomspace(1e-4, 1e-1, 12))
+METZ_SEEDS = (0, 1, 2)
+
+
+def _as_configs(configs) -> list:
+    if dataclasses.is_dataclass(configs) and not isinstance(configs, type):
+        configs = [configs]
+    configs = list(configs)
+    if not configs:
+        raise ValueError("configs is empty; pass at least one model config.")
+    for c in configs:
+        model_for(c)  # raises ValueError for unregistered types
+    return configs
+
+
+def _curve(losses: np.ndarray, points: int):
+    steps = len(losses)
+    points = min(points, steps)
+    edges = np.linspace(0, steps, points + 1).astype(int)
+    bad = ~np.isfinite(losses)
+    first = int(np.argmax(bad)) if bad.any() else -1
+    clean = losses.astype(float).copy()
+    if first >= 0:
+        clean[first:] = np.nan
+    curve = np.array([clean[a:b].mean() for a, b in zip(edges[:-1], edges[1:], strict=True)])
+    return curve, edges[1:], first
+
+
+def run_sweep(
+    configs,
+    learning_rates: Sequence[float],
+    seeds: Sequence[int] = (0,),
+    *,
+    steps: int,
+    batch_size: int = 128,
+    dataset_size: int | None = None,
+    data: CharData | None = None,
+    store: ResultStore | str | None = None,
+    budget: FlopBudget | None = None,
+    curve_points: int = 50,
+    eval_size: int = 1024,
+    devices: int | None = None,
+    max_trials_per_call: int | None = None,
+    progress: bool = True,
+) -> SweepResults:
+    """Train every (config, learning rate, seed) combination and return a results table.
+
+    Each trial trains with Adam at a constant learning rate on windows drawn from
+    ``data`` with its seed's key, then is evaluated on fixed validation windows. Trials
+    already in ``store`` are loaded, not retrained (and cost no budget).
+
+    Args:
+        configs: one model config (``MLPConfig``, ``TransformerConfig``, ``LSTMConfig``
+            or any registered type) or a sequence of them.
+        learning_rates: Adam learning rates, each finite and > 0.
+        seeds: non-negative integer seeds (initialisation and data order).
+        steps: optimiser steps per trial.
+        batch_size: windows per step.
+        dataset_size: train on only the first ``D`` training characters (None: all).
+        data: a :class:`~cs324scale.train.data.CharData`; tiny Shakespeare by default.
+        store: a :class:`~cs324scale.train.store.ResultStore`, a path to one, or None
+            (keep results in memory only).
+        budget: a :class:`~cs324scale.train.budget.FlopBudget` to charge; the sweep
+            prints its estimated cost and raises ``BudgetExceeded`` before running if
+            the new trials cost more than remains.
+        curve_points: intervals the training-loss curve is averaged over.
+        eval_size: validation windows used for ``final_loss``.
+        devices: local devices to spread trials over (all by default).
+        max_trials_per_call: at most this many trials per compiled call (default: all
+            trials of a shape); smaller calls commit results more often.
+        progress: show a ``tqdm`` progress bar (trials/s).
+
+    Returns:
+        A :class:`~cs324scale.train.results.SweepResults`, trials ordered config-major,
+        then learning rate, then seed.
+
+    Raises:
+        ValueError: bad input (empty grid, non-positive or non-finite learning rate,
+            width < 1, unknown parametrisation, ...), before anything is compiled.
+        BudgetExceeded: the budget cannot pay for the new trials.
+    """
+    configs = _as_configs(configs)
+    lrs = as_positive_array("learning_rates", learning_rates)
+    seed_arr = as_int_array("seeds", seeds, minimum=0)
+    steps = as_int("steps", steps)
+    batch_size = as_int("batch_size", batch_size)
+    curve_points = as_int("curve_points", curve_points)
+    eval_size = as_int("eval_size", eval_size)
+    if max_trials_per_call is not None:
+        max_trials_per_call = as_int("max_trials_per_call", max_trials_per_call)
+    data = shakespeare() if data is None else data
+    data = data.subset(dataset_size)
+    for c in configs:
+        if getattr(c, "vocab_size", data.vocab_size) != data.vocab_size:
+            raise ValueError(
+                f"{c} has vocab_size={c.vocab_size} but the data has {data.vocab_size} characters."
+            )
+        if model_for(c).window_length(c) > len(data.train):
+            raise ValueError(f"dataset_size={len(data.train)} is shorter than one window of {c}.")
+    if store is None or not isinstance(store, ResultStore):
+        store = ResultStore(store)
+
+    train = {
+        "steps": steps,
+        "batch_size": batch_size,
+        "data": data.fingerprint,
+        "eval_size": eval_size,
+        "curve_points": curve_points,
+        "optimizer": "adam",
+    }
+    trials = [
+        (c, float(lr), int(s), trial_key(c, lr=float(lr), seed=int(s), train=train))
+        for c in configs
+        for lr in lrs
+        for s in seed_arr
+    ]
+    keys = [t[3] for t in trials]
+    if len(set(keys)) != len(keys):
+        raise ValueError("The grid repeats a (config, learning rate, seed); pass each once.")
+    found = store.get_many(keys)
+    todo = [t for t in trials if t[3] not in found]
+    cost = sum(trial_flops(t[0], steps=steps, batch_size=batch_size) for t in todo)
+    if budget is not None:
+        print(
+            f"Sweep cost estimate: {cost:.3g} FLOPs for {len(todo)} new trial(s) "
+            f"({len(found)} cached, free); budget remaining {budget.remaining:.3g} FLOPs."
+        )
+        budget.check(cost, "this sweep")
+
+    from tqdm.auto import tqdm
+
+    with tqdm(total=len(todo), unit="trial", disable=not progress or not todo, desc="sweep") as bar:
+        for c in configs:
+            mine = [t for t in todo if t[0] == c]
+            size = max_trials_per_call or max(1, len(mine))
+            for i in range(0, len(mine), size):
+                _run_call(
+                    mine[i : i + size],
+                    c,
+                    data,
+                    store,
+                    budget,
+                    steps,
+                    batch_size,
+                    curve_points,
+                    eval_size,
+                    devices,
+                )
+                bar.update(len(mine[i : i + size]))
+
+    records = store.get_many(keys)
+    return SweepResults.from_records([records[k] for k in keys], cached=[k in found for k in keys])
+
+
+def _run_call(call, cfg, data, store, budget, steps, batch_size, curve_points, eval_size, devices):
+    import jax.numpy as jnp
+
+    val = eval_windows(data.val, cfg, n_windows=eval_size, batch_size=batch_size)
+    t0 = time.perf_counter()
+    out = run_population(
+        cfg,
+        [t[1] for t in call],
+        [t[2] for t in call],
+        steps=steps,
+        batch_size=batch_size,
+        train_tokens=jnp.asarray(data.train),
+        val_windows=val,
+        devices=devices,
+    )
+    wall = time.perf_counter() - t0
+    flops = trial_flops(cfg, steps=steps, batch_size=batch_size)
+    prov = provenance(wall_time_s=wall / len(call))
+    prov["trials_in_call"] = len(call)
+    for (c, lr, seed, key), losses, v in zip(call, out.losses, out.val_loss, strict=True):
+        curve, curve_steps, first = _curve(losses, curve_points)
+        if first < 0 and not np.isfinite(v):
+            first = steps
+        diverged = first >= 0
+        store.put(
+            {
+                "key": key,
+                "model": type(c).__name__,
+                "config": dataclasses.asdict(c),
+                "lr": lr,
+                "seed": seed,
+                "steps": steps,
+                "batch_size": batch_size,
+                "dataset_size": len(data.train),
+                "final_loss": float("nan") if diverged else float(v),
+                "train_loss": float(curve[-1]),
+                "diverged": diverged,
+                "diverged_at": first,
+                "curve": curve,
+                "curve_steps": curve_steps,
+                "flops": flops,
+                "provenance": prov,
+            }
+        )
+    if budget is not None:
+        budget.charge(flops * len(call), f"{len(call)} trial(s) of {cfg}")
+
+
+def metz_grid(
+    widths: Sequence[int] = METZ_WIDTHS,
+    learning_rates: Sequence[float] = METZ_LEARNING_RATES,
+    seeds: Sequence[int] = METZ_SEEDS,
+    *,
+    steps: int,
+    depth: int = 3,
+    parametrization: str = "standard",
+    **kwargs,
+) -> SweepResults:
+    """Luke Metz's width x learning-rate x seed sweep of an n-gram MLP on tiny Shakespeare.
+
+    Metz ("The difficulty of extrapolation in NN scaling", 2022) trained 3-hidden-layer
+    MLPs with Adam over widths and learning rates and showed that the best learning rate
+    moves with width in standard parametrisation; with ``parametrization="mup"`` it
+    stays put (Yang et al. 2022). The default grid is 12 x 12 x 3 = 432 trials.
+
+    Args:
+        widths: hidden sizes, each >= 1.
+        learning_rates: Adam learning rates.
+        seeds: seeds per (width, learning rate).
+        steps: optimiser steps per trial.
+        depth: hidden layers.
+        parametrization: ``"standard"`` or ``"mup"``.
+        **kwargs: passed to :func:`run_sweep` (``batch_size``, ``store``, ``budget``, ...).
+
+    Returns:
+        A :class:`~cs324scale.train.results.SweepResults`; ``res.grid("width")`` gives
+        the seed-averaged (width x learning rate) loss table.
+    """
+    widths = as_int_array("widths", widths, minimum=1)
+    configs = [
+        MLPConfig(width=int(w), depth=depth, parametrization=parametrization) for w in widths
+    ]
+    return run_sweep(configs, learning_rates, seeds, steps=steps, **kwargs)
