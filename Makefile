@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 NOTEBOOKS = $(wildcard lectures/[0-9]*.ipynb solutions/[0-9]*.ipynb)
 PYTEST_ARGS ?=
 
-.PHONY: install course slides notebooks test lab sweeps bench lint clean
+.PHONY: install course slides notebooks test check-browser lab sweeps bench lint clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,13 +22,17 @@ notebooks: $(STAMP)
 	$(PY) tools/build_notebooks.py
 
 test: $(STAMP)
-	CS324SCALE_FAST=1 JAX_PLATFORMS=cpu $(PY) -m pytest $(PYTEST_ARGS) tests --nbval-lax $(NOTEBOOKS)
+	CS324SCALE_FAST=1 JAX_PLATFORMS=cpu $(PY) -m pytest $(PYTEST_ARGS) tests --ignore=tests/browser --nbval-lax $(NOTEBOOKS)
 
 course: $(STAMP)
 	$(PY) tools/build_notebooks.py
 	CS324SCALE_FAST=$${CS324SCALE_FAST-1} $(PY) tools/build_course.py
 
 slides: course
+
+# Walk every deck in headless Chromium (Debian's chromium package) and take screenshots.
+check-browser: course
+	$(PY) -m pytest $(PYTEST_ARGS) tests/browser
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab

@@ -39,7 +39,8 @@ def render_slides(nb: nbformat.NotebookNode, offline: bool) -> str:
     nb = copy.deepcopy(nb)  # the Colab badge is for notebooks; a deck shows no external image
     nb.cells[0].source = "\n".join(ln for ln in nb.cells[0].source.splitlines() if not BADGE_RE.match(ln))
     options = exporter_options() if offline else {}
-    exporter = SlidesExporter(exclude_input_prompt=True, exclude_output_prompt=True, **options)
+    # Decks show prose and results; the code stays in the executed notebook next to the deck.
+    exporter = SlidesExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True, **options)
     body, _ = exporter.from_notebook_node(nb)
     return body
 

@@ -52,6 +52,7 @@ def exporter_options() -> dict:
         "extra_template_basedirs": [str(TEMPLATES)],
         "template_name": "cs324_slides",
         "reveal_url_prefix": "vendor/reveal.js",
+        "reveal_theme": "white",  # its fonts ship with reveal.js; "simple" loads Google Fonts
         "jquery_url": "vendor/jquery/dist/jquery.min.js",
         "require_js_url": "vendor/requirejs/require.js",
         "mathjax_url": "vendor/mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe",
