@@ -28,7 +28,12 @@ from .intrinsic_dimension import (
 from .mean_estimation import mean_estimation_mse, sample_mean_errors
 from .regression import regression_excess_risk
 from .shift import composition_mse
-from .subgroups import SubgroupCurves, minimax_allocation, subgroup_allocation_mse
+from .subgroups import (
+    SubgroupCurves,
+    equal_error_share,
+    minimax_allocation,
+    subgroup_allocation_mse,
+)
 
 __all__ = [
     "SubgroupCurves",
@@ -38,6 +43,7 @@ __all__ = [
     "checks",
     "box_side",
     "composition_mse",
+    "equal_error_share",
     "intrinsic_dimension_from_slope",
     "knn_rate_exponent",
     "manifold_knn_mse",

@@ -103,6 +103,27 @@ def subgroup_allocation_mse(
     return SubgroupCurves(fr, n, mse, stderr, mse.max(axis=1), mse @ pop)
 
 
+def equal_error_share(curves: SubgroupCurves) -> float:
+    """The share of group 0 at which the two measured group errors cross.
+
+    With errors falling in each group's own sample size, the worst group's error is
+    smallest where the two are equal. The crossing is located by linear interpolation of
+    ``log(mse_0) - log(mse_1)`` between grid points, which is steadier than the arg-min
+    of ``worst`` on a coarse grid.
+
+    Returns:
+        The interpolated share (NaN when the curves do not cross on the grid).
+    """
+    order = np.argsort(curves.fractions)
+    fr = curves.fractions[order]
+    gap = np.log(curves.mse[order, 0]) - np.log(curves.mse[order, 1])
+    change = np.flatnonzero((gap[:-1] > 0) & (gap[1:] <= 0))
+    if change.size == 0:
+        return float("nan")
+    i = int(change[0])
+    return float(fr[i] + (fr[i + 1] - fr[i]) * gap[i] / (gap[i] - gap[i + 1]))
+
+
 def minimax_allocation(amplitudes, exponents, n_total) -> np.ndarray | float:
     """The split that equalises two fitted laws ``a_g * n_g^(-alpha_g)``.
 
