@@ -1,0 +1,76 @@
+"""Base class for laws fitted by multi-start L-BFGS (all starts in one JAX program)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._base import Estimator
+from ._lbfgs import minimize_lanes
+
+
+def distinct_optima(x: np.ndarray, fun: np.ndarray, k: int, rtol: float = 1e-3) -> np.ndarray:
+    """Up to ``k`` best finite end points of a multi-start run that differ from each other.
+
+    Args:
+        x: (L, P) end points; fun: (L,) objective values.
+        k: how many to keep; rtol: points closer than ``rtol`` (relative, max-norm) to a
+            kept one count as the same optimum.
+
+    Returns:
+        (K, P) array, best first, K <= k.
+    """
+    order = np.argsort(np.where(np.isfinite(fun), fun, np.inf))
+    kept: list[np.ndarray] = []
+    for i in order:
+        if not np.isfinite(fun[i]) or len(kept) >= k:
+            break
+        if all(np.max(np.abs(x[i] - y) / (1.0 + np.abs(y))) > rtol for y in kept):
+            kept.append(x[i])
+    return np.array(kept).reshape(len(kept), x.shape[1])
+
+
+class MultiStartEstimator(Estimator):
+    """An estimator whose ``fit`` minimises ``_objective`` from a grid of starts.
+
+    Subclasses set ``_objective`` (a module-level ``f(theta, data, w) -> scalar``, summed
+    over points with weights ``w``), and define ``_starts(data) -> (S, P)`` and
+    ``_objective_data(data) -> tuple``. After ``fit``, ``local_optima_`` holds the best
+    few distinct end points of the grid (best first) and ``objective_`` the minimum.
+    """
+
+    _objective = None
+    max_evals = 1000
+
+    def _starts(self, data: tuple) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _objective_data(self, data: tuple) -> tuple:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _fit_batch(self, data: tuple, weights: np.ndarray, init=None):
+        starts = np.atleast_2d(self._starts(data) if init is None else init)
+        R, K, P = weights.shape[0], starts.shape[0], starts.shape[1]
+        res = minimize_lanes(
+            type(self)._objective,
+            self._objective_data(data),
+            np.tile(starts, (R, 1)),
+            weights,
+            np.repeat(np.arange(R), K),
+            max_evals=self.max_evals,
+        )
+        fun = np.where(np.isfinite(res.fun), res.fun, np.inf).reshape(R, K)
+        best = np.argmin(fun, axis=1)
+        rows = np.arange(R)
+        theta = res.x.reshape(R, K, P)[rows, best]
+        converged = res.converged.reshape(R, K)[rows, best] & np.isfinite(fun[rows, best])
+        if R == 1:
+            self._last_run = (res.x, res.fun, fun[0, best[0]])
+        return theta, converged
+
+    def fit(self, *arrays):
+        super().fit(*arrays)
+        x, fun, best = self._last_run
+        del self._last_run
+        self.local_optima_ = distinct_optima(x, fun, k=8)
+        self.objective_ = float(best)
+        return self
