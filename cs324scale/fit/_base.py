@@ -93,7 +93,7 @@ class Estimator:
         raise NotImplementedError
 
     def _set_theta(self, theta: np.ndarray, converged: bool) -> None:
-        for name, value in zip(self._param_names, np.asarray(theta, dtype=float)):
+        for name, value in zip(self._param_names, np.asarray(theta, dtype=float), strict=True):
             setattr(self, name, float(value))
         self.converged_ = bool(converged)
         self.theta_ = np.asarray(theta, dtype=float)
@@ -148,9 +148,7 @@ class Estimator:
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "theta_"):
-            raise ValueError(
-                f"This {type(self).__name__} is not fitted yet; call .fit(...) first."
-            )
+            raise ValueError(f"This {type(self).__name__} is not fitted yet; call .fit(...) first.")
 
     def __repr__(self) -> str:
         if hasattr(self, "theta_"):

@@ -77,14 +77,23 @@ class ChinchillaLaw(MultiStartEstimator):
         self.max_evals = max_evals
 
     @classmethod
-    def from_params(cls, *, E: float, A: float, B: float, alpha: float, beta: float) -> ChinchillaLaw:
+    def from_params(
+        cls, *, E: float, A: float, B: float, alpha: float, beta: float
+    ) -> ChinchillaLaw:
         """A law with known constants, e.g. Hoffmann et al.'s E=1.69, A=406.4, B=410.7,
         alpha=0.34, beta=0.28 (their Eq. 10), ready for ``predict``/``compute_optimal``."""
         vals = {k: as_positive_float(k, v) for k, v in dict(E=E, A=A, B=B).items()}
         law = cls()
         law._set_theta(
-            np.array([np.log(vals["A"]), np.log(vals["B"]), np.log(vals["E"]),
-                      as_positive_float("alpha", alpha), as_positive_float("beta", beta)]),
+            np.array(
+                [
+                    np.log(vals["A"]),
+                    np.log(vals["B"]),
+                    np.log(vals["E"]),
+                    as_positive_float("alpha", alpha),
+                    as_positive_float("beta", beta),
+                ]
+            ),
             True,
         )
         return law

@@ -17,7 +17,8 @@ never makes all the others evaluate their objective many extra times per iterati
 from __future__ import annotations
 
 import functools
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -194,9 +195,7 @@ def _init(objective, data, x0, weights, lane_rows, *, memory, gtol):
     return jax.vmap(lambda x, i: init(x, weights[i]))(x0, lane_rows)
 
 
-@functools.partial(
-    jax.jit, static_argnames=("objective", "chunk", "max_evals", "gtol", "ftol")
-)
+@functools.partial(jax.jit, static_argnames=("objective", "chunk", "max_evals", "gtol", "ftol"))
 def _advance(objective, data, weights, lane_rows, state, *, chunk, max_evals, gtol, ftol):
     """Run every lane for up to ``chunk`` more evaluations (or until it is done)."""
 
@@ -264,18 +263,34 @@ def minimize_lanes(
     with jax.enable_x64(True):
         weights = jnp.asarray(np.asarray(weights, dtype=np.float64))
         data = tuple(jnp.asarray(np.asarray(a, dtype=np.float64)) for a in data)
-        state = _init(objective, data, jnp.asarray(x0), weights, jnp.asarray(lane_rows),
-                      memory=memory, gtol=gtol)
+        state = _init(
+            objective,
+            data,
+            jnp.asarray(x0),
+            weights,
+            jnp.asarray(lane_rows),
+            memory=memory,
+            gtol=gtol,
+        )
         state = jax.tree.map(np.array, state)  # host copy; lanes are gathered from it
         active = np.flatnonzero(~state.done)
         while active.size:
             size = _bucket(active.size, n_lanes)
             idx = np.concatenate([active, np.full(size - active.size, active[-1])])
-            sub = jax.tree.map(lambda a: jnp.asarray(a[idx]), state)
-            sub = _advance(objective, data, weights, jnp.asarray(lane_rows[idx]), sub,
-                           chunk=chunk, max_evals=max_evals, gtol=gtol, ftol=ftol)
+            sub = jax.tree.map(lambda a, idx=idx: jnp.asarray(a[idx]), state)
+            sub = _advance(
+                objective,
+                data,
+                weights,
+                jnp.asarray(lane_rows[idx]),
+                sub,
+                chunk=chunk,
+                max_evals=max_evals,
+                gtol=gtol,
+                ftol=ftol,
+            )
             sub = jax.tree.map(np.asarray, sub)
-            for full, part in zip(state, sub):
+            for full, part in zip(state, sub, strict=True):
                 full[active] = part[: active.size]
             active = np.flatnonzero(~state.done)
     return LbfgsResult(state.x, state.f, state.converged, state.n_evals)

@@ -1,0 +1,212 @@
+"""Joint model-data laws besides Chinchilla: Kaplan et al. 2020 and Rosenfeld et al. 2020."""
+
+from __future__ import annotations
+
+import itertools
+
+import jax.numpy as jnp
+import numpy as np
+
+from .._checks import as_positive_float
+from ._base import as_query, check_distinct, check_points, huber
+from ._multistart import MultiStartEstimator
+
+
+def kaplan_objective(theta, data, w):
+    """Summed Huber loss of log residuals for Kaplan et al. 2020, Eq. 1.5.
+
+    log L = alpha_D * log((N_c/N)^(alpha_N/alpha_D) + D_c/D), theta = (log N_c,
+    log D_c, alpha_N, alpha_D); data = (log N, log D, log L, delta).
+    """
+    logN, logD, logL, delta = data
+    lnc, ldc, aN, aD = theta[0], theta[1], theta[2], theta[3]
+    inner = jnp.exp(aN / aD * (lnc - logN)) + jnp.exp(ldc - logD)
+    return jnp.sum(w * huber(aD * jnp.log(inner) - logL, delta))
+
+
+class KaplanLaw(MultiStartEstimator):
+    """L(N, D) = [(N_c/N)^(alpha_N/alpha_D) + D_c/D]^alpha_D (Kaplan et al. 2020, Eq. 1.5).
+
+    Kaplan et al. report alpha_N = 0.076, alpha_D = 0.095, N_c = 6.4e13, D_c = 1.8e13
+    (Table 1/Eq. 1.5). Fitted by summed Huber loss of log residuals from a start grid.
+
+    Args:
+        delta: Huber threshold on log residuals; max_evals: evaluations per start.
+
+    Attributes:
+        N_c_, D_c_, alpha_N_, alpha_D_, converged_.
+    """
+
+    _param_names = ("logN_c_", "logD_c_", "alpha_N_", "alpha_D_")
+    _objective = staticmethod(kaplan_objective)
+
+    def __init__(self, delta: float = 1e-3, max_evals: int = 1500):
+        self.delta = delta
+        self.max_evals = max_evals
+
+    @classmethod
+    def from_params(cls, *, N_c: float, D_c: float, alpha_N: float, alpha_D: float) -> KaplanLaw:
+        """A law with known constants (e.g. Kaplan's 6.4e13, 1.8e13, 0.076, 0.095)."""
+        law = cls()
+        law._set_theta(
+            np.array(
+                [
+                    np.log(as_positive_float("N_c", N_c)),
+                    np.log(as_positive_float("D_c", D_c)),
+                    as_positive_float("alpha_N", alpha_N),
+                    as_positive_float("alpha_D", alpha_D),
+                ]
+            ),
+            True,
+        )
+        return law
+
+    def _prepare(self, N, D, loss):
+        d = check_points(4, N=(N, True), D=(D, True), loss=(loss, True))
+        check_distinct("N", d["N"])
+        check_distinct("D", d["D"])
+        return d["N"], d["D"], d["loss"]
+
+    def _inputs(self, data):
+        return data[0], data[1]
+
+    def _objective_data(self, data):
+        N, D, loss = data
+        return np.log(N), np.log(D), np.log(loss), np.array(self.delta)
+
+    def _starts(self, data):
+        return np.array(
+            list(
+                itertools.product(
+                    [20.0, 26.0, 32.0, 38.0],
+                    [20.0, 26.0, 32.0, 38.0],
+                    [0.05, 0.1, 0.3],
+                    [0.05, 0.1, 0.3],
+                )
+            )
+        )
+
+    def _set_theta(self, theta, converged):
+        super()._set_theta(theta, converged)
+        self.N_c_, self.D_c_ = float(np.exp(self.logN_c_)), float(np.exp(self.logD_c_))
+
+    @property
+    def params_(self):
+        self._check_fitted()
+        return {
+            "N_c": self.N_c_,
+            "D_c": self.D_c_,
+            "alpha_N": self.alpha_N_,
+            "alpha_D": self.alpha_D_,
+        }
+
+    def fit(self, N, D, loss) -> KaplanLaw:
+        """Fit to parameters ``N``, tokens ``D`` and losses ``loss``, each (n,) > 0."""
+        return super().fit(N, D, loss)
+
+    def predict(self, N, D) -> np.ndarray:
+        """Kaplan's L(N, D); ``N`` and ``D`` broadcast together."""
+        self._check_fitted()
+        N, D = as_query("N", N), as_query("D", D)
+        return ((self.N_c_ / N) ** (self.alpha_N_ / self.alpha_D_) + self.D_c_ / D) ** self.alpha_D_
+
+
+def rosenfeld_objective(theta, data, w):
+    """Squared log residuals of Rosenfeld et al. 2020, Eqs. 5-6.
+
+    theta = (log A, alpha, log B, beta, log C, log eta); data = (log N, log D, log err,
+    eps0, envelope flag). Without the envelope the law is A N^-alpha + B D^-beta + C.
+    """
+    logN, logD, logy, eps0, env = data
+    la, alpha, lb, beta, lc, leta = theta[0], theta[1], theta[2], theta[3], theta[4], theta[5]
+    e_tilde = jnp.exp(la - alpha * logN) + jnp.exp(lb - beta * logD) + jnp.exp(lc)
+    log_env = jnp.log(eps0) + jnp.log(e_tilde) - 0.5 * jnp.log(e_tilde**2 + jnp.exp(2 * leta))
+    pred = jnp.where(env > 0, log_env, jnp.log(e_tilde))
+    return jnp.sum(w * (pred - logy) ** 2)
+
+
+class RosenfeldLaw(MultiStartEstimator):
+    """err(N, D) = A N^-alpha + B D^-beta + C, optionally inside Rosenfeld's envelope.
+
+    Rosenfeld et al. 2020 (Eq. 5) write eps~(m, n) = a n^-alpha + b m^-beta + c_inf for
+    model size m and data size n; here N is the model size and D the data size, so the
+    model term carries (A, alpha). With ``eps0`` (the random-guess error) the fitted
+    curve is their envelope (Eq. 6) eps0 |eps~ / (eps~ - i eta)| = eps0 eps~ / sqrt(eps~^2 +
+    eta^2), which saturates at eps0 for tiny models or data. Fitted by least squares on
+    log error (relative error, as they do) from a start grid.
+
+    Args:
+        eps0: random-guess error, or None for the plain additive form.
+        max_evals: evaluations per start.
+
+    Attributes:
+        A_, alpha_, B_, beta_, C_, eta_ (nan without the envelope), converged_.
+    """
+
+    _param_names = ("logA_", "alpha_", "logB_", "beta_", "logC_", "logeta_")
+    _objective = staticmethod(rosenfeld_objective)
+
+    def __init__(self, eps0=None, max_evals: int = 1500):
+        self.eps0 = eps0
+        self.max_evals = max_evals
+
+    def _prepare(self, N, D, err):
+        k = 6 if self.eps0 is not None else 5
+        d = check_points(k, N=(N, True), D=(D, True), err=(err, True))
+        check_distinct("N", d["N"])
+        check_distinct("D", d["D"])
+        if self.eps0 is not None and self.eps0 <= d["err"].max():
+            raise ValueError(f"eps0 = {self.eps0!r} must exceed max(err) = {d['err'].max()!r}.")
+        return d["N"], d["D"], d["err"]
+
+    def _inputs(self, data):
+        return data[0], data[1]
+
+    def _objective_data(self, data):
+        N, D, err = data
+        env = self.eps0 is not None
+        return (
+            np.log(N),
+            np.log(D),
+            np.log(err),
+            np.array(self.eps0 if env else 1.0),
+            np.array(float(env)),
+        )
+
+    def _starts(self, data):
+        N, D, err = data
+        lc = np.log(err.min()) + np.log([0.1, 0.7])
+        leta = [0.0] if self.eps0 is None else [np.log(self.eps0), np.log(3 * self.eps0)]
+        return np.array(
+            list(itertools.product([0.0, 5.0], [0.2, 0.6], [0.0, 5.0], [0.2, 0.6], lc, leta))
+        )
+
+    def _set_theta(self, theta, converged):
+        super()._set_theta(theta, converged)
+        self.A_, self.B_, self.C_ = (float(np.exp(v)) for v in (self.logA_, self.logB_, self.logC_))
+        self.eta_ = float(np.exp(self.logeta_)) if self.eps0 is not None else float("nan")
+
+    @property
+    def params_(self):
+        self._check_fitted()
+        return {
+            "A": self.A_,
+            "alpha": self.alpha_,
+            "B": self.B_,
+            "beta": self.beta_,
+            "C": self.C_,
+            "eta": self.eta_,
+        }
+
+    def fit(self, N, D, err) -> RosenfeldLaw:
+        """Fit to model sizes ``N``, data sizes ``D`` and errors ``err``, each (n,) > 0."""
+        return super().fit(N, D, err)
+
+    def predict(self, N, D) -> np.ndarray:
+        """The fitted error at (N, D); ``N`` and ``D`` broadcast together."""
+        self._check_fitted()
+        N, D = as_query("N", N), as_query("D", D)
+        e = self.A_ * N ** (-self.alpha_) + self.B_ * D ** (-self.beta_) + self.C_
+        if self.eps0 is None:
+            return e
+        return self.eps0 * e / np.sqrt(e**2 + self.eta_**2)
