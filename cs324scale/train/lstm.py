@@ -9,6 +9,7 @@ for a Transformer block, so :func:`matching` picks ``d ≈ √1.5 d_model``.
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 import jax
 import jax.numpy as jnp
@@ -34,6 +35,7 @@ class LSTMConfig:
         as_int("vocab_size", self.vocab_size, minimum=2)
 
 
+@functools.partial(jax.jit, static_argnums=0)
 def init(cfg: LSTMConfig, *, key: jax.Array) -> dict:
     """Uniform(±1/√d) weights, forget-gate bias 1 (Jozefowicz et al. 2015), N(0, 1) embedding.
 

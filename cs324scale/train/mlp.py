@@ -27,6 +27,7 @@ the same model. :func:`coordinate_check` measures which one keeps activations O(
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 import jax
 import jax.numpy as jnp
@@ -73,12 +74,18 @@ def _dims(cfg: MLPConfig) -> list[tuple[int, int]]:
 
 
 def init(cfg: MLPConfig, *, key: jax.Array) -> dict:
-    """Initialise parameters: weights ``N(0, 1/fan_in)``, zero biases, ``N(0, 1)`` embedding.
+    """Initialise parameters (jitted; ``cfg`` is static): weights ``N(0, 1/fan_in)``, zero biases, ``N(0, 1)`` embedding.
 
     Returns:
         ``{"embed": (vocab, embed_dim), "layers": [{"w": (fan_in, fan_out), "b": (fan_out,)}, ...]}``
         with ``depth + 1`` layers, the last one the readout.
     """
+    # SP and muP share the initialisation (and so its compilation)
+    return _init(dataclasses.replace(cfg, parametrization="standard", base_width=1), key)
+
+
+@functools.partial(jax.jit, static_argnums=0)
+def _init(cfg: MLPConfig, key: jax.Array) -> dict:
     keys = jax.random.split(key, cfg.depth + 2)
     layers = [
         {
@@ -116,15 +123,20 @@ def apply(cfg: MLPConfig, params: dict, contexts: jax.Array, *, with_activations
     Returns:
         logits ``(B, vocab_size)``, or ``(logits, [h_1, ..., h_depth, logits])``.
     """
+    logits, acts = _forward(params, contexts, 1.0 / cfg.width_mult)
+    return (logits, acts) if with_activations else logits
+
+
+def _forward(params: dict, contexts: jax.Array, out_mult):
     h = params["embed"][contexts].reshape(contexts.shape[0], -1)
     acts = []
     for layer in params["layers"][:-1]:
         h = jax.nn.relu(h @ layer["w"] + layer["b"])
         acts.append(h)
     out = params["layers"][-1]
-    logits = (h @ out["w"] + out["b"]) / cfg.width_mult
+    logits = (h @ out["w"] + out["b"]) * out_mult
     acts.append(logits)
-    return (logits, acts) if with_activations else logits
+    return logits, acts
 
 
 def loss(cfg: MLPConfig, params: dict, windows: jax.Array) -> jax.Array:
@@ -213,27 +225,34 @@ def coordinate_check(
     rows = []
     for w in widths:
         c = dataclasses.replace(cfg, width=w)
-        params = init(c, key=k_init)
-        opt = optax.adam(lr)
-        state = opt.init(params)
-        scales = lr_scales(c)
-
-        def objective(p, c=c):
-            logits, acts = apply(c, p, x, with_activations=True)
-            ce = optax.softmax_cross_entropy_with_integer_labels(logits, y).mean()
-            return ce, jnp.stack([jnp.abs(a).mean() for a in acts])
-
-        @jax.jit
-        def step(p, s, scales=scales, opt=opt, objective=objective):
-            (_, coords), g = jax.value_and_grad(objective, has_aux=True)(p)
-            u, s = opt.update(g, s, p)
-            u = jax.tree.map(lambda a, m: a * m, u, scales)
-            return optax.apply_updates(p, u), s, coords
-
-        per_step = []
-        for _ in range(steps):
-            params, state, coords = step(params, state)
-            per_step.append(np.asarray(coords))
-        rows.append(per_step)
+        shape = dataclasses.replace(c, parametrization="standard", base_width=1)
+        coords = _coord_run(shape, steps, k_init, lr_scales(c), 1.0 / c.width_mult, x, y, lr)
+        rows.append(np.asarray(coords))
     names = tuple(f"hidden {i + 1}" for i in range(cfg.depth)) + ("logits",)
     return CoordCheck(np.asarray(widths), names, np.asarray(rows, dtype=float))
+
+
+_COORD_OPT = optax.inject_hyperparams(optax.adam)(learning_rate=1.0)
+
+
+@functools.partial(jax.jit, static_argnums=(0, 1))
+def _coord_run(shape: MLPConfig, steps: int, key, scales, out_mult, x, y, lr):
+    """Coordinates ``(steps, depth + 1)`` for one width; SP and muP share the compilation."""
+
+    def objective(p):
+        logits, acts = _forward(p, x, out_mult)
+        ce = optax.softmax_cross_entropy_with_integer_labels(logits, y).mean()
+        return ce, jnp.stack([jnp.abs(a).mean() for a in acts])
+
+    def step(carry, _):
+        params, state = carry
+        (_, coords), grads = jax.value_and_grad(objective, has_aux=True)(params)
+        updates, state = _COORD_OPT.update(grads, state, params)
+        updates = jax.tree.map(lambda u, m: u * m, updates, scales)
+        return (optax.apply_updates(params, updates), state), coords
+
+    params = _init(shape, key)
+    state = _COORD_OPT.init(params)
+    state.hyperparams["learning_rate"] = jnp.asarray(lr, jnp.float32)
+    _, coords = jax.lax.scan(step, (params, state), None, length=steps)
+    return coords

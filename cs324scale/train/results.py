@@ -33,8 +33,8 @@ class SweepResults:
         train_loss: mean training loss over the last curve interval ``(n,)``.
         diverged: True where a loss became NaN or infinite ``(n,)``.
         diverged_at: first step with a non-finite loss, -1 if none ``(n,)``.
-        curve: training loss averaged over intervals ``(n, points)``; NaN from the
-            interval where the trial diverged on.
+        curve: training loss averaged over intervals ``(n, points)`` (finite steps only);
+            NaN for intervals wholly after a divergence.
         curve_steps: step count at the end of each interval ``(points,)``.
         flops: training FLOPs of each trial ``(n,)``.
         cached: True where the trial was loaded from the store, not trained now ``(n,)``.

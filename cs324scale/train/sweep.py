@@ -50,7 +50,11 @@ def _curve(losses: np.ndarray, points: int):
     clean = losses.astype(float).copy()
     if first >= 0:
         clean[first:] = np.nan
-    curve = np.array([clean[a:b].mean() for a, b in zip(edges[:-1], edges[1:], strict=True)])
+    # interval means over the finite steps, so the interval holding the divergence keeps
+    # the losses before it; intervals wholly after it are NaN
+    sums = np.add.reduceat(np.nan_to_num(clean), edges[:-1])
+    counts = np.add.reduceat(np.isfinite(clean), edges[:-1])
+    curve = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
     return curve, edges[1:], first
 
 

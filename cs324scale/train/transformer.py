@@ -10,6 +10,7 @@ untied linear readout. Parameter counts follow Kaplan et al. (2020, Sec. 2.1): t
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 import jax
 import jax.numpy as jnp
@@ -39,6 +40,7 @@ class TransformerConfig:
             )
 
 
+@functools.partial(jax.jit, static_argnums=0)
 def init(cfg: TransformerConfig, *, key: jax.Array) -> dict:
     """GPT-2 initialisation: N(0, 0.02²), residual projections N(0, (0.02/√(2L))²).
 
