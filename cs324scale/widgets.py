@@ -18,15 +18,15 @@ from __future__ import annotations
 from typing import Callable
 
 
-def explorer(plot: Callable[..., object], **controls):
+def explorer(plot: Callable[..., object], **controls) -> None:
     """Show ``controls`` above an output area that redraws ``plot(**values)`` on every change.
 
     Args:
         plot: draws one matplotlib figure from keyword arguments.
         **controls: one ipywidgets ``ValueWidget`` per keyword argument of ``plot``.
 
-    Returns:
-        The ``ipywidgets.VBox`` holding the controls and the output (already displayed).
+    The explorer is displayed here and nothing is returned, so a notebook shows it once
+    whether or not the call is the cell's last expression.
     """
     import ipywidgets as w
     import matplotlib.pyplot as plt
@@ -52,4 +52,3 @@ def explorer(plot: Callable[..., object], **controls):
     box.add_class("cs324scale-explorer")
     display(box)
     redraw()
-    return box
