@@ -35,7 +35,8 @@ class LbfgsResult(NamedTuple):
         x: (L, P) final parameters.
         fun: (L,) final objective values (``inf`` where the start was not finite).
         converged: (L,) True where a stopping test (gradient or relative decrease) was
-            met, False where the lane hit ``max_evals`` or its line search failed.
+            met, False where the lane hit ``max_evals`` or its line search failed away
+            from a stationary point.
         n_evals: (L,) objective evaluations used.
     """
 
@@ -169,7 +170,9 @@ def _step_lane(objective, data, w, s: _State, *, max_evals, gtol, ftol) -> _Stat
         gamma=jnp.where(restart, 1.0, s.gamma),
         n_evals=evals,
         done=fail | out_of_budget,
-        converged=jnp.array(False),
+        # no decrease even along -g with a step at rounding level: a stationary point up
+        # to float64 precision if the gradient is tiny relative to the objective
+        converged=fail & (jnp.max(jnp.abs(s.g)) <= 1e-6 * (jnp.abs(s.f) + 1e-10)),
     )
     acc = _State(
         x=xt,

@@ -1,0 +1,95 @@
+"""Joint laws L(N, D): synthetic recovery, Epoch's Chinchilla replication, compute-optimal."""
+
+import numpy as np
+import pytest
+
+import cs324scale.fit as F
+from cs324scale import published
+
+RNG = np.random.default_rng(1)
+N_GRID = np.repeat(np.logspace(7, 10, 8), 6)
+D_GRID = np.tile(np.logspace(9, 12, 6), 8)
+
+
+@pytest.fixture(scope="module")
+def epoch_fit():
+    pts = published.drop_highest_losses(published.chinchilla_points(), k=5)
+    assert len(pts.loss) == 240
+    return F.fit_chinchilla(pts.N, pts.D, pts.loss)
+
+
+def test_chinchilla_fit_lands_in_epoch_intervals(epoch_fit):
+    m = epoch_fit
+    assert m.converged_
+    assert 1.769 <= m.E_ <= 1.871 and m.E_ == pytest.approx(1.817, abs=0.005)
+    assert 0.317 <= m.alpha_ <= 0.373 and m.alpha_ == pytest.approx(0.348, abs=0.003)
+    assert 0.331 <= m.beta_ <= 0.415 and m.beta_ == pytest.approx(0.366, abs=0.003)
+    assert abs(m.beta_ - 0.28) > 0.05  # not Hoffmann's published beta
+    # Epoch's notebook reports the plain grid fit's objective as 1.018e-3 (summed Huber)
+    assert m.objective_ == pytest.approx(1.018e-3, rel=2e-3)
+
+
+def test_tokens_per_parameter_epoch_vs_hoffmann(epoch_fit):
+    C = np.array([1e21, 1e22, 1e23, 5.76e23])
+    ours = epoch_fit.tokens_per_parameter(C)
+    assert np.all((ours > 15) & (ours < 25))
+    hoff = F.ChinchillaLaw.from_params(**published.chinchilla_parametric_fits()["hoffmann2022"])
+    theirs = hoff.tokens_per_parameter(C)
+    assert np.all(theirs > 2 * ours)
+    assert theirs[-1] > 70  # at Chinchilla's own budget
+    assert hoff.exponents[0] == pytest.approx(0.28 / 0.62)
+    N, D = hoff.compute_optimal(C)
+    assert np.allclose(6 * N * D, C)
+
+
+def test_compute_optimal_minimises_loss_on_the_budget():
+    law = F.ChinchillaLaw.from_params(E=1.8, A=480.0, B=2100.0, alpha=0.35, beta=0.37)
+    C = 1e22
+    N_opt, D_opt = law.compute_optimal(C)
+    Ns = N_opt * np.logspace(-1, 1, 201)
+    losses = law.predict(Ns, C / (6 * Ns))
+    assert Ns[np.argmin(losses)] == pytest.approx(N_opt, rel=0.03)
+
+
+def test_chinchilla_recovers_synthetic_law():
+    true = F.ChinchillaLaw.from_params(E=1.8, A=480.0, B=2100.0, alpha=0.35, beta=0.37)
+    L = true.predict(N_GRID, D_GRID) * np.exp(RNG.normal(0, 0.002, N_GRID.size))
+    small_grid = F.epoch_start_grid()[::45]  # 100 of the 4500 starts keeps the test short
+    m = F.ChinchillaLaw(starts=small_grid).fit(N_GRID, D_GRID, L)
+    assert m.alpha_ == pytest.approx(0.35, abs=0.03)
+    assert m.beta_ == pytest.approx(0.37, abs=0.03)
+    assert m.E_ == pytest.approx(1.8, abs=0.05)
+
+
+def test_kaplan_recovers_synthetic_law():
+    true = F.KaplanLaw.from_params(N_c=6.4e13, D_c=1.8e13, alpha_N=0.076, alpha_D=0.095)
+    L = true.predict(N_GRID, D_GRID) * np.exp(RNG.normal(0, 0.002, N_GRID.size))
+    m = F.KaplanLaw().fit(N_GRID, D_GRID, L)
+    assert m.alpha_N_ == pytest.approx(0.076, abs=0.005)
+    assert m.alpha_D_ == pytest.approx(0.095, abs=0.008)
+    assert np.log10(m.N_c_) == pytest.approx(np.log10(6.4e13), abs=0.3)
+
+
+# the envelope's scale (eta vs A, B, C) is weakly identified when the error stays far
+# below eps0, so the best start may stop on a flat valley floor; the curve is still right
+@pytest.mark.filterwarnings("ignore::cs324scale.fit.FitConvergenceWarning")
+def test_rosenfeld_recovers_exponents_with_envelope():
+    law = F.RosenfeldLaw(eps0=0.9)
+    theta = np.log([2.0, 1.0, 5.0, 1.0, 0.05, 0.3])
+    theta[[1, 3]] = [0.3, 0.4]
+    true = law.with_theta(theta)
+    N, D = np.repeat(np.logspace(3, 8, 8), 6), np.tile(np.logspace(3, 8, 6), 8)
+    err = true.predict(N, D) * np.exp(RNG.normal(0, 0.002, N.size))
+    m = F.RosenfeldLaw(eps0=0.9).fit(N, D, err)
+    assert m.alpha_ == pytest.approx(0.3, abs=0.03)
+    assert m.beta_ == pytest.approx(0.4, abs=0.03)
+    assert np.allclose(m.predict(N, D), err, rtol=0.02)
+
+
+def test_joint_bad_input():
+    with pytest.raises(ValueError, match="D must be positive"):
+        F.ChinchillaLaw().fit([1e6] * 5 + [1e7], [1e9, 1e9, 0, 1e9, 1e9, 1e9], [3.0] * 6)
+    with pytest.raises(ValueError, match="5 parameters"):
+        F.ChinchillaLaw().fit([1e6, 1e7], [1e9, 1e10], [3.0, 2.5])
+    with pytest.raises(ValueError, match="alpha must be > 0"):
+        F.ChinchillaLaw.from_params(E=1.0, A=1.0, B=1.0, alpha=-0.3, beta=0.3)
