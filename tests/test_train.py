@@ -81,11 +81,11 @@ def test_population_equals_trials_run_one_by_one():
     data = train.shakespeare()
     toks = jnp.asarray(data.train)
     val = engine.eval_windows(data.val, cfg, n_windows=64, batch_size=32)
-    lrs, seeds = [1e-3, 1e-3, 3e-3, 3e-3, 1e-2, 1e-2], [0, 1, 0, 1, 0, 1]
-    steps = 150
+    lrs, seeds = [1e-3, 1e-3, 1e-2, 1e-2], [0, 1, 0, 1]
+    steps = 100
     pop = engine.run_population(
-        cfg, lrs, seeds, steps=steps, batch_size=32, train_tokens=toks, val_windows=val, chunk=6
-    )  # all six vmapped together
+        cfg, lrs, seeds, steps=steps, batch_size=32, train_tokens=toks, val_windows=val, chunk=4
+    )  # all four vmapped together
     one = jax.jit(engine.make_trial(cfg, steps=steps, batch_size=32))
     alone = [
         one(toks, val, jnp.float32(lr), jnp.int32(s)) for lr, s in zip(lrs, seeds, strict=True)
@@ -96,9 +96,9 @@ def test_population_equals_trials_run_one_by_one():
     np.testing.assert_allclose(pop.losses[:, :10], losses[:, :10], rtol=1e-5)
     # ... and seed-averaged final loss within tolerance over the whole curve
     np.testing.assert_allclose(
-        pop.val_loss.reshape(3, 2).mean(1), vals.reshape(3, 2).mean(1), atol=2e-3
+        pop.val_loss.reshape(2, 2).mean(1), vals.reshape(2, 2).mean(1), atol=2e-3
     )
-    assert np.all(np.diff(pop.val_loss.reshape(3, 2).mean(1)) < 0)  # larger lr learns faster here
+    assert np.all(np.diff(pop.val_loss.reshape(2, 2).mean(1)) < 0)  # larger lr learns faster here
 
 
 def test_chooser_vmaps_tiny_models_and_maps_large_ones_on_cpu():
@@ -243,3 +243,14 @@ def test_bad_input_raises_before_compiling(monkeypatch, call, match):
     monkeypatch.setattr(sweep, "run_population", boom)
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_shipped_demo_results_load_with_provenance():
+    res = train.load_results("metz_demo")
+    assert len(res) == 48 and res.cached.all()
+    widths, lrs, table = res.grid("width")
+    assert widths.tolist() == [32, 64, 128, 256] and table.shape == (4, 6)
+    assert np.isfinite(table).all() and table.min() < 2.5  # it learned something
+    assert all(p["package_version"] and p["device_kind"] for p in res.provenance)
+    with pytest.raises(ValueError, match="Unknown experiment"):
+        train.run_experiment("no_such_sweep")

@@ -13,6 +13,7 @@ notebooks read it back with :func:`load_results` in fast mode and recompute it w
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from importlib import resources
 
@@ -20,6 +21,19 @@ from .results import SweepResults
 from .sweep import METZ_LEARNING_RATES, metz_grid
 
 EXPERIMENTS: dict[str, Callable[..., SweepResults]] = {}
+# modules imported on demand so that their experiments register themselves
+EXPERIMENT_MODULES: list[str] = ["cs324scale.train.lecture_experiments"]
+
+
+def discover() -> dict[str, Callable[..., SweepResults]]:
+    """Import every module in :data:`EXPERIMENT_MODULES` that exists; return the registry."""
+    for name in EXPERIMENT_MODULES:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as err:
+            if err.name != name:
+                raise
+    return EXPERIMENTS
 
 
 def register_experiment(name: str):
@@ -34,7 +48,7 @@ def register_experiment(name: str):
 
 def run_experiment(name: str, *, full: bool = True, store=None) -> SweepResults:
     """Run (or resume, with a ``store``) the registered experiment ``name``."""
-    if name not in EXPERIMENTS:
+    if name not in discover():
         raise ValueError(f"Unknown experiment {name!r}; registered: {sorted(EXPERIMENTS)}.")
     return EXPERIMENTS[name](full=full, store=store)
 

@@ -1,0 +1,181 @@
+"""Benchmark of the sweep engine on Luke Metz's width x learning-rate x seed grid.
+
+For each width, the 12 learning rates x 3 seeds of the Metz grid (36 trials of a
+3-hidden-layer n-gram MLP, batch 128, Adam) are trained by
+
+(a) a plain jitted training step called in a Python loop, one trial after another;
+(b) the engine, :func:`cs324scale.train.engine.run_population` (one compiled program
+    per width, ``lax.scan`` over steps, vmap or lax.map over trials, sharded over devices);
+(c) a PyTorch CPU loop, if torch is installed.
+
+It prints trial-steps/s, the engine's achieved GFLOP/s (model FLOPs, 6N per example,
+see :mod:`cs324scale.train.flops`) and that as a fraction of this machine's own matmul
+peak, measured in the same run (a large float32 ``jnp`` matmul). Compile time is
+excluded everywhere (reported separately for the engine). Run::
+
+    JAX_PLATFORMS=cpu python bench/bench_train.py            # widths 64..1024
+    JAX_PLATFORMS=cpu python bench/bench_train.py --quick    # fewer steps
+
+Other processes sharing the CPU make the numbers noisy; each rate is the best of
+``--repeats`` timings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from cs324scale.train import METZ_LEARNING_RATES, METZ_SEEDS, MLPConfig, engine, mlp, shakespeare
+from cs324scale.train.data import sample_windows
+from cs324scale.train.flops import flops_per_step
+
+BATCH = 128
+
+
+def matmul_peak_gflops(n: int = 2048, repeats: int = 5) -> float:
+    """Best float32 GFLOP/s of an ``n x n`` by ``n x n`` jitted matmul."""
+    a = jax.random.normal(jax.random.key(0), (n, n), jnp.float32)
+    f = jax.jit(lambda x: x @ x)
+    f(a).block_until_ready()
+    best = np.inf
+    for _ in range(repeats):
+        t = time.perf_counter()
+        for _ in range(4):
+            out = f(a)
+        out.block_until_ready()
+        best = min(best, (time.perf_counter() - t) / 4)
+    return 2 * n**3 / best / 1e9
+
+
+def plain_loop(cfg, lrs, seeds, steps, tokens, repeats):
+    """(a) trial-steps/s of a jitted step in a Python loop, one trial at a time."""
+    opt = optax.inject_hyperparams(optax.adam)(learning_rate=1e-3)
+    length = cfg.context + 1
+
+    @jax.jit
+    def start(lr, seed):
+        params = mlp.init(cfg, key=jax.random.key(seed))
+        state = opt.init(params)
+        state.hyperparams["learning_rate"] = lr
+        return params, state, jax.random.key(seed + 1)
+
+    @jax.jit
+    def step(params, state, key, i):
+        w = sample_windows(tokens, length, BATCH, key=jax.random.fold_in(key, i))
+        loss, g = jax.value_and_grad(lambda p: mlp.loss(cfg, p, w))(params)
+        u, state = opt.update(g, state, params)
+        return optax.apply_updates(params, u), state, loss
+
+    params, state, key = start(jnp.float32(lrs[0]), jnp.int32(seeds[0]))  # compile both
+    jax.block_until_ready(step(params, state, key, 0))
+    best = 0.0
+    for _ in range(repeats):
+        t = time.perf_counter()
+        for lr, seed in zip(lrs, seeds, strict=True):
+            params, state, key = start(jnp.float32(lr), jnp.int32(seed))
+            for i in range(steps):
+                params, state, loss = step(params, state, key, i)
+            loss.block_until_ready()
+        best = max(best, len(lrs) * steps / (time.perf_counter() - t))
+    return best
+
+
+def torch_loop(cfg, lrs, steps, tokens_np, repeats):
+    """(c) trial-steps/s of the same MLP in PyTorch (CPU), or None without torch."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(os.cpu_count() or 1)
+    toks = torch.from_numpy(tokens_np.astype(np.int64))
+    best = 0.0
+    for _ in range(repeats):
+        t = time.perf_counter()
+        for lr in lrs:
+            dims = [cfg.context * cfg.embed_dim] + [cfg.width] * cfg.depth
+            layers = [torch.nn.Embedding(cfg.vocab_size, cfg.embed_dim), torch.nn.Flatten()]
+            for a, b in zip(dims[:-1], dims[1:], strict=True):
+                layers += [torch.nn.Linear(a, b), torch.nn.ReLU()]
+            model = torch.nn.Sequential(*layers, torch.nn.Linear(cfg.width, cfg.vocab_size))
+            opt = torch.optim.Adam(model.parameters(), lr=float(lr))
+            for _ in range(steps):
+                starts = torch.randint(0, len(toks) - cfg.context, (BATCH,))
+                w = toks[starts[:, None] + torch.arange(cfg.context + 1)]
+                loss = torch.nn.functional.cross_entropy(model(w[:, :-1]), w[:, -1])
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+        best = max(best, len(lrs) * steps / (time.perf_counter() - t))
+    return best
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--widths", type=int, nargs="+", default=[64, 128, 256, 512, 1024])
+    p.add_argument("--quick", action="store_true", help="about 4x fewer steps")
+    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--plain-trials", type=int, default=4, help="trials timed for (a) and (c)")
+    args = p.parse_args()
+
+    data = shakespeare()
+    tokens = jnp.asarray(data.train)
+    lrs = np.repeat(METZ_LEARNING_RATES, len(METZ_SEEDS))
+    seeds = np.tile(METZ_SEEDS, len(METZ_LEARNING_RATES))
+    peak = matmul_peak_gflops()  # measured again at the end; the larger is used
+    dev = jax.devices()[0]
+    print(
+        f"# device: {dev.platform} ({dev.device_kind}) x{jax.local_device_count()}, "
+        f"{os.cpu_count()} CPU threads; jax {jax.__version__}; matmul peak {peak:.1f} GFLOP/s"
+    )
+    rows = []
+    for width in args.widths:
+        cfg = MLPConfig(width=width)
+        fps = flops_per_step(cfg, BATCH)
+        # enough steps for ~3e9 FLOPs per trial (fewer with --quick), at least 20
+        steps = max(20, int((0.75e9 if args.quick else 3e9) / fps) // 10 * 10)
+        val = engine.eval_windows(data.val, cfg, n_windows=BATCH, batch_size=BATCH)
+        k = min(args.plain_trials, len(lrs))
+        a = plain_loop(cfg, lrs[:k], seeds[:k], steps, tokens, args.repeats)
+        c = torch_loop(cfg, lrs[:k], steps, data.train, args.repeats)
+        best, compile_s = 0.0, 0.0
+        chunk = engine.trials_per_chunk(cfg, len(lrs) // jax.local_device_count(), batch_size=BATCH)
+        for _ in range(args.repeats):
+            out = engine.run_population(
+                cfg, lrs, seeds, steps=steps, batch_size=BATCH, train_tokens=tokens, val_windows=val
+            )
+            compile_s = max(compile_s, out.compile_s)
+            best = max(best, len(lrs) * steps / out.run_s)
+        gflops = best * fps / 1e9
+        rows.append((width, steps, a, best, c, gflops, chunk, compile_s))
+        print(
+            f"width {width}: plain {a:.0f}, engine {best:.0f} trial-steps/s "
+            f"({best / a:.2f}x), {gflops:.1f} GFLOP/s = {gflops / peak:.0%} of peak",
+            flush=True,
+        )
+
+    peak = max(peak, matmul_peak_gflops())
+    print()
+    print(f"Metz grid (36 trials per width, batch {BATCH}, Adam); matmul peak {peak:.1f} GFLOP/s\n")
+    print(
+        "| width | steps | (a) plain jit loop | (b) engine | (b)/(a) | (c) PyTorch | "
+        "engine GFLOP/s | % of matmul peak | strategy | compile (s) |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|")
+    for width, steps, a, b, c, g, chunk, comp in rows:
+        torch_cell = "n/a" if c is None else f"{c:.0f}"
+        strat = f"vmap x{chunk}" if chunk > 1 else "lax.map"
+        print(
+            f"| {width} | {steps} | {a:.0f} | {b:.0f} | {b / a:.2f}x | {torch_cell} | "
+            f"{g:.1f} | {g / peak:.0%} | {strat} | {comp:.1f} |"
+        )
+    print("\ntrial-steps/s; best of", args.repeats, "timings; compile excluded.")
+
+
+if __name__ == "__main__":
+    main()
