@@ -27,6 +27,7 @@ from build_notebooks import BADGE_RE, ROOT, badge, read_settings  # noqa: E402
 from slide_assets import VENDOR_DIR, ensure_assets, exporter_options  # noqa: E402
 
 BUILD = ROOT / "build"
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 
 
 def execute(src: Path, timeout: int = 1800) -> nbformat.NotebookNode:
@@ -38,6 +39,12 @@ def execute(src: Path, timeout: int = 1800) -> nbformat.NotebookNode:
 def render_slides(nb: nbformat.NotebookNode, offline: bool) -> str:
     nb = copy.deepcopy(nb)  # the Colab badge is for notebooks; a deck shows no external image
     nb.cells[0].source = "\n".join(ln for ln in nb.cells[0].source.splitlines() if not BADGE_RE.match(ln))
+    # No slide depends on a live widget: drop widget state and views, or nbconvert would
+    # load the widget manager from a CDN.
+    nb.metadata.pop("widgets", None)
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            out.get("data", {}).pop(WIDGET_MIME, None)
     options = exporter_options() if offline else {}
     # Decks show prose and results; the code stays in the executed notebook next to the deck.
     exporter = SlidesExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True, **options)
