@@ -22,6 +22,7 @@ SLIDE_INFO = """() => {
     images: imgs.length,
     broken: imgs.filter(i => !(i.complete && i.naturalWidth > 0)).map(i => (i.src || '').slice(0, 80)),
     figures: s.querySelectorAll('img, svg, canvas').length,
+    overflow: s.scrollHeight - Reveal.getConfig().height,
   };
 }"""
 
@@ -54,7 +55,7 @@ def test_deck_walks_cleanly_offline(browser, build_server, deck: Path):
 
     SHOTS.mkdir(parents=True, exist_ok=True)
     stem = deck.name.split(".")[0]
-    empty, broken, figure_shot = [], [], None
+    empty, broken, cut_off, figure_shot = [], [], [], None
     slides = page.evaluate("() => Reveal.getSlides().map(s => Reveal.getIndices(s))")
     for n, idx in enumerate(slides):
         page.evaluate(f"() => Reveal.slide({idx['h']}, {idx.get('v') or 0}, 99)")
@@ -63,6 +64,8 @@ def test_deck_walks_cleanly_offline(browser, build_server, deck: Path):
         if info["text"] == 0 and info["figures"] == 0:
             empty.append(n)
         broken += info["broken"]
+        if info["overflow"] > 20:  # pixels of content below the slide's bottom edge
+            cut_off.append((n, info["overflow"]))
         if n == 0:
             page.screenshot(path=str(SHOTS / f"{stem}-first.png"))
         if figure_shot is None and info["images"] > 0 and not info["broken"]:
@@ -75,6 +78,7 @@ def test_deck_walks_cleanly_offline(browser, build_server, deck: Path):
     assert not failed, f"failed requests in {deck.name}: {failed[:3]}"
     assert not broken, f"broken images in {deck.name}: {broken[:3]}"
     assert not empty, f"empty slides (0-based) in {deck.name}: {empty}"
+    assert not cut_off, f"slides whose content runs off the bottom (index, pixels) in {deck.name}: {cut_off}"
     assert figure_shot is not None, f"{deck.name} has no slide with a figure"
     for shot in (SHOTS / f"{stem}-first.png", figure_shot):
         assert shot.stat().st_size > 10_000, f"{shot.name} looks blank"
