@@ -55,3 +55,4 @@ __all__ = [
     "subgroup_allocation_mse",
     "target",
 ]
+from . import emergence, forecast_checks  # noqa: E402,F401

@@ -1,0 +1,252 @@
+"""Tests for the emergence toy, the character-model scores and the lab-4 checks."""
+
+from __future__ import annotations
+
+import jax
+import numpy as np
+import pytest
+
+import cs324scale as cs
+from cs324scale.toys import emergence as em
+from cs324scale.toys import forecast_checks as fc
+
+SIZES = np.geomspace(1e6, 1e10, 9)
+
+
+# ------------------------------------------------------------------ closed-form toy
+
+
+def test_per_token_accuracy_is_schaeffers_formula():
+    p = em.per_token_accuracy(SIZES, n_c=1e6, alpha=0.3)
+    np.testing.assert_allclose(p, np.exp(-((SIZES / 1e6) ** -0.3)))
+    assert np.all(np.diff(p) > 0) and np.all((0 < p) & (p < 1))
+    assert em.per_token_accuracy(1e8).shape == ()
+
+
+def test_mirage_curves_match_theory_and_are_reproducible():
+    a = em.mirage_curves(SIZES, k=5, n_examples=4000, key=3)
+    b = em.mirage_curves(SIZES, k=5, n_examples=4000, key=jax.random.key(3))
+    np.testing.assert_array_equal(a.exact_match, b.exact_match)  # int seed == jax key
+    assert not np.array_equal(
+        a.per_token, em.mirage_curves(SIZES, k=5, n_examples=4000, key=4).per_token
+    )
+    np.testing.assert_allclose(a.exact_match_theory, a.per_token_theory**5)
+    se_tok = np.sqrt(a.per_token_theory * (1 - a.per_token_theory) / (4000 * 5))
+    se_em = np.sqrt(a.exact_match_theory * (1 - a.exact_match_theory) / 4000)
+    assert np.all(np.abs(a.per_token - a.per_token_theory) < 5 * se_tok + 1e-9)
+    assert np.all(np.abs(a.exact_match - a.exact_match_theory) < 5 * se_em + 1e-3)
+    assert np.all(a.exact_match <= a.per_token + 1e-12)
+
+
+def test_k_equal_one_makes_both_metrics_the_same():
+    m = em.mirage_curves(SIZES, k=1, n_examples=500, key=0)
+    np.testing.assert_array_equal(m.per_token, m.exact_match)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"n_params": [1e6, -1.0], "k": 3},
+        {"n_params": [1e6, np.nan], "k": 3},
+        {"n_params": SIZES, "k": 0},
+        {"n_params": SIZES, "k": 2.5},
+        {"n_params": SIZES, "k": 3, "n_examples": 0},
+        {"n_params": SIZES, "k": 3, "alpha": -0.3},
+        {"n_params": SIZES, "k": 3, "key": -1},
+        {"n_params": SIZES, "k": 3, "key": "seed"},
+        {"n_params": np.ones((2, 2)), "k": 3},
+    ],
+)
+def test_mirage_curves_rejects_bad_input(kwargs):
+    kwargs = {"key": 0, **kwargs}
+    with pytest.raises(ValueError):
+        em.mirage_curves(**kwargs)
+
+
+def test_rise_share_of_a_straight_line_and_of_a_jump():
+    s = np.geomspace(1, 1e4, 9)
+    assert em.rise_share(s, np.log(s), factor=10) == pytest.approx(0.25)
+    assert em.rise_share(s, -np.log(s), factor=100) == pytest.approx(0.5)  # falls work too
+    jump = np.r_[np.zeros(8), 1.0]
+    assert em.rise_share(s, jump, factor=s[-1] / s[-2]) == pytest.approx(1.0)
+    m = em.mirage_curves(SIZES, k=10, n_examples=2000, key=0)
+    half = np.sqrt(SIZES[-1] / SIZES[0])
+    assert em.rise_share(SIZES, m.exact_match, factor=half) > 0.75
+    assert em.rise_share(SIZES, m.per_token, factor=half) < 0.4
+
+
+@pytest.mark.parametrize(
+    "scale, values, factor",
+    [
+        ([1, 10, 5], [0, 1, 2], 2),  # unsorted
+        ([1, 10, 100], [1, 1, 1], 2),  # flat
+        ([1, 10, 100], [0, 1, 2], 1.0),  # factor not > 1
+        ([1, 10, 100], [0, 1, 2], 1000),  # factor beyond the range
+        ([1, 10], [0, 1, 2], 2),  # mismatched
+        ([0, 10, 100], [0, 1, 2], 2),  # non-positive scale
+    ],
+)
+def test_rise_share_rejects_bad_input(scale, values, factor):
+    with pytest.raises(ValueError):
+        em.rise_share(scale, values, factor=factor)
+
+
+def test_exact_match_runs_against_a_loop():
+    rng = np.random.default_rng(0)
+    c = rng.random((6, 12)) < 0.7
+    for k, start in ((1, 0), (3, 2), (5, 4), (8, 4)):
+        got = em.exact_match_runs(c, k, start=start)
+        want = np.array(
+            [[c[b, t : t + k].all() for t in range(start, 12 - k + 1)] for b in range(6)]
+        )
+        np.testing.assert_array_equal(got, want)
+    with pytest.raises(ValueError):
+        em.exact_match_runs(c, 13)
+    with pytest.raises(ValueError):
+        em.exact_match_runs(c[0], 2)
+    with pytest.raises(ValueError):
+        em.exact_match_runs(c, 0)
+
+
+# --------------------------------------------------------------- character models
+
+TINY = cs.train.TransformerConfig(d_model=8, n_layer=1, n_head=2, context=8)
+
+
+@pytest.fixture(scope="module")
+def tiny_models():
+    return em.train_char_lm(TINY, checkpoints=[2, 60], learning_rate=1e-2, batch_size=16, key=0)
+
+
+def test_train_char_lm_learns_and_is_deterministic(tiny_models):
+    again = em.train_char_lm(TINY, checkpoints=[2], learning_rate=1e-2, batch_size=16, key=0)
+    np.testing.assert_array_equal(np.asarray(again[0]["head"]), np.asarray(tiny_models[0]["head"]))
+    early, late = (em.continuation_metrics(TINY, p, k=2, n_windows=256, key=1) for p in tiny_models)
+    assert late.log_loss < early.log_loss - 0.3
+    assert late.per_token > early.per_token
+
+
+def test_continuation_scores_are_consistent(tiny_models):
+    s1, s2, s4 = em.continuation_metrics(TINY, tiny_models[1], k=[1, 2, 4], n_windows=256, key=1)
+    assert s1.exact_match == pytest.approx(s1.per_token)
+    assert s1.per_token >= s2.exact_match >= s4.exact_match
+    assert s1.log_loss == s4.log_loss and (s1.k, s4.k) == (1, 4)
+
+
+def test_exact_match_equals_greedy_decoding(tiny_models):
+    """A k-char greedy continuation matches the text iff all k teacher-forced tops do."""
+    from cs324scale.train import transformer
+
+    params, k, prompt = tiny_models[1], 3, 4
+    data = cs.train.shakespeare()
+    starts = np.arange(0, 4000, 40)
+    windows = np.stack([data.val[s : s + TINY.context + 1] for s in starts])
+    logits = np.asarray(transformer.apply(TINY, params, windows[:, :-1]))
+    correct = logits.argmax(-1) == windows[:, 1:]
+    fast = em.exact_match_runs(correct, k, start=prompt)[:, 0]
+    seq = windows[:, : prompt + 1].copy()  # prompt + first target position
+    for _ in range(k):
+        nxt = np.asarray(transformer.apply(TINY, params, seq))[:, -1].argmax(-1)
+        seq = np.concatenate([seq, nxt[:, None]], axis=1)
+    greedy = (seq[:, prompt + 1 :] == windows[:, prompt + 1 : prompt + 1 + k]).all(axis=1)
+    np.testing.assert_array_equal(fast, greedy)
+
+
+def test_char_model_helpers_reject_bad_input(tiny_models):
+    with pytest.raises(ValueError):
+        em.train_char_lm(TINY, checkpoints=[5, 3], key=0)
+    with pytest.raises(ValueError):
+        em.train_char_lm(TINY, checkpoints=[0], key=0)
+    with pytest.raises(ValueError):
+        em.train_char_lm(TINY, checkpoints=[1], learning_rate=0.0, key=0)
+    with pytest.raises(ValueError):
+        em.train_char_lm(object(), checkpoints=[1], key=0)
+    with pytest.raises(ValueError):
+        em.continuation_metrics(TINY, tiny_models[0], k=5)  # > context - context // 2
+    with pytest.raises(ValueError):
+        em.continuation_metrics(TINY, tiny_models[0], k=2, min_prompt=8)
+    with pytest.raises(ValueError):
+        em.continuation_metrics(TINY, tiny_models[0], k=[])
+
+
+# ------------------------------------------------------------------- lab-4 checks
+
+
+def _crossing(n, acc, target):
+    b, a = np.polyfit(np.log(n), acc, 1)
+    return float(np.exp((target - a) / b))
+
+
+def test_check_crossing_accepts_the_answer_and_names_mistakes(capsys):
+    fc.check_crossing(_crossing)
+    assert "OK" in capsys.readouterr().out
+    with pytest.raises(AssertionError, match="log10"):
+        fc.check_crossing(lambda n, a, t: np.log10(_crossing(n, a, t)))
+    with pytest.raises(AssertionError, match="log N, not in N"):
+        fc.check_crossing(lambda n, a, t: (t - np.polyfit(n, a, 1)[1]) / np.polyfit(n, a, 1)[0])
+    with pytest.raises(AssertionError, match="return"):
+        fc.check_crossing(lambda n, a, t: None)
+
+
+def test_check_crossing_interval():
+    rows = cs.published.gpt3_table_h1("WinoGrande", "zero-shot")
+    n = np.array([r.n_params for r in rows])
+    acc = np.array([r.accuracy_pct for r in rows])
+
+    def good(n, acc, target, *, n_resamples, seed):
+        rng = np.random.default_rng(seed)
+        idx = rng.integers(0, len(n), size=(n_resamples, len(n)))
+        xs = [_crossing(n[i], acc[i], target) for i in idx if np.unique(n[i]).size > 1]
+        return tuple(np.percentile(xs, [2.5, 97.5]))
+
+    fc.check_crossing_interval(good, n, acc, 79.0, n_resamples=500, seed=1)
+    with pytest.raises(AssertionError, match="narrower"):
+        fc.check_crossing_interval(_narrow, n, acc, 79.0, n_resamples=500, seed=1)
+
+
+def _narrow(n, acc, target, **kwargs):
+    mid = _crossing(n, acc, target)
+    return mid / 1.2, mid * 1.2
+
+
+def _rmse(est, c):
+    pred = est.clone().fit(c.x_train, c.y_train).predict(c.x_test)
+    return float(np.sqrt(np.mean((np.log(pred) - np.log(c.y_test)) ** 2)))
+
+
+def test_check_heldout_rmse_and_table(capsys):
+    curves = cs.published.revisiting_nsl_curves("NMT")[:2]
+    fc.check_heldout_rmse(_rmse, curves)
+    with pytest.raises(AssertionError, match="square root"):
+        fc.check_heldout_rmse(lambda e, c: _rmse(e, c) ** 2, curves)
+    with pytest.raises(AssertionError, match="log10"):
+        fc.check_heldout_rmse(lambda e, c: _rmse(e, c) / np.log(10), curves)
+    ests = {"power law": cs.fit.PowerLaw, "log-linear": cs.fit.LogLinear}
+    table = {n: np.array([_rmse(m(), c) for c in curves]) for n, m in ests.items()}
+    fc.check_backtest_table(table, ests, curves)
+    with pytest.raises(AssertionError, match="wrong order"):
+        fc.check_backtest_table({n: v[::-1] for n, v in table.items()}, ests, curves)
+    winner = min(table, key=lambda n: table[n].mean())
+    fc.check_winners({"NMT": winner}, table, curves)
+    loser = max(table, key=lambda n: table[n].mean())
+    with pytest.raises(AssertionError, match="lower is better"):
+        fc.check_winners({"NMT": loser}, table, curves)
+
+
+def test_check_forecast_flags_a_confidence_interval():
+    curve = cs.published.revisiting_nsl_curves("NMT")[0]
+
+    def answer(c, x, *, n_resamples, seed, kind="pi"):
+        f = cs.fit.extrapolate(
+            cs.fit.SaturatingPowerLaw(),
+            c.x_train,
+            c.y_train,
+            at=x,
+            n_resamples=n_resamples,
+            seed=seed,
+        )
+        return float(f.prediction), tuple(float(v) for v in getattr(f, kind))
+
+    fc.check_forecast(answer, curve, n_resamples=20, seed=0)
+    with pytest.raises(AssertionError, match="confidence interval"):
+        fc.check_forecast(lambda *a, **k: answer(*a, kind="ci", **k), curve, n_resamples=20, seed=0)
