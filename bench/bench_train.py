@@ -94,10 +94,11 @@ def torch_loop(cfg, lrs, steps, tokens_np, repeats):
         import torch
     except ImportError:
         return None
-    torch.set_num_threads(os.cpu_count() or 1)
     toks = torch.from_numpy(tokens_np.astype(np.int64))
     best = 0.0
-    for _ in range(repeats):
+    # best of one thread and all threads (OpenMP threads spin badly on a shared machine)
+    for threads in sorted({1, os.cpu_count() or 1}) * repeats:
+        torch.set_num_threads(threads)
         t = time.perf_counter()
         for lr in lrs:
             dims = [cfg.context * cfg.embed_dim] + [cfg.width] * cfg.depth
