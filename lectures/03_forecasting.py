@@ -108,11 +108,14 @@ def h1_points(task, setting):
     return np.array([r.n_params for r in rows]), np.array([r.accuracy_pct for r in rows])
 
 
-def baselines(task):
+def baselines(task, gpt3=False):
     """The paper's quoted baselines for ``task`` (name -> %), dropping empty cells."""
     key = task.split()[0]
-    return {b["baseline"].split(" (")[0]: b["value_pct"] for b in BASE
-            if b["task"].startswith(key) and np.isfinite(b["value_pct"]) and "GPT-3" not in b["baseline"]}
+    return {b["baseline"].split(" (")[0].split(" [")[0]: b["value_pct"] for b in BASE
+            if b["task"].startswith(key) and np.isfinite(b["value_pct"]) and ("GPT-3" in b["baseline"]) == gpt3}
+
+
+SHORT = {"average score among college applicants": "college applicants"}  # label only
 
 
 # %% slideshow={"slide_type": "subslide"}
@@ -123,11 +126,14 @@ for ax, (task, choices) in zip(axes, TASKS.items(), strict=True):
         ax.semilogx(x, y, "o-", label=setting)
     for name, v in baselines(task).items():
         ax.axhline(v, ls="--", color="gray", lw=1.2)
-        ax.text(1.1e8, v + 0.8, name[:22], fontsize=10, color="gray")
+        ax.text(1.1e8, v + 0.8, SHORT.get(name, name), fontsize=11, color="gray")
+    for name, v in baselines(task, gpt3=True).items():  # WiC: 175B few-shot on the test set
+        ax.semilogx([175e9], [v], "D", mfc="none", color="C2", label="175B few-shot, test set")
     ax.axhline(100 / choices, ls=":", color="k", lw=1.2)
     ax.set(title=task, xlabel="parameters", ylim=(0, 100))
 axes[0].set_ylabel("accuracy (%)")
 axes[0].legend(loc="lower right")
+axes[3].legend(loc="lower right", fontsize=11)
 plt.show()
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
@@ -309,28 +315,36 @@ lm_shares |= {f"exact match k={k}": emergence.rise_share(lm_flops, v, factor=lm_
               for k, v in lm_exact.items()}
 
 # %% slideshow={"slide_type": "subslide"}
+k_max = max(LM_KS)
 fig, axes = plt.subplots(1, 3, figsize=(16, 5))
 axes[0].semilogx(lm_flops, lm_loss, "o-")
 axes[0].set(ylabel="held-out log loss (nats/char)")
 axes[1].semilogx(lm_flops, lm_token, "o-")
 axes[1].set(ylabel="per-character accuracy")
-for k, v in lm_exact.items():
-    axes[2].semilogx(lm_flops, v, "o-", label=f"k = {k}")
-    axes[2].semilogx(lm_flops, lm_token**k, ":", color=axes[2].lines[-1].get_color())
-axes[2].set(ylabel="exact match of k chars", title="dotted: (per-char acc)^k")
+axes[2].semilogx(lm_flops, lm_exact[k_max], "o-", color="C3", label="measured")
+axes[2].semilogx(lm_flops, lm_token**k_max, ":", color="k", label=f"(per-char acc)^{k_max}")
+axes[2].set(ylabel=f"exact match, {k_max} chars")
 axes[2].legend()
 for ax in axes:
     ax.set_xlabel("training FLOPs")
 plt.show()
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
-# Share of each curve's total change that happens in the upper half of the compute range
-# (0.5 = straight in log compute):
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# Next: every metric rescaled to the fraction of its total change reached so far
+# (log loss flipped so that up is better). Shaded: the upper half of the compute range.
+# The numbers are each curve's share of its change inside the shaded half (0.5 =
+# straight in log compute).
 
-# %% slideshow={"slide_type": "fragment"}
-for name, s in lm_shares.items():
-    print(f"{name:22s} {s:.2f}")
-k_max = max(LM_KS)
+# %% slideshow={"slide_type": "subslide"}
+fig, ax = plt.subplots(figsize=(10, 5))
+ax.axvspan(lm_flops[-1] / lm_half, lm_flops[-1], color="gold", alpha=0.2)
+series = {"log loss": lm_loss, "per-char accuracy": lm_token}
+series |= {f"exact match k={k}": v for k, v in lm_exact.items()}
+for name, v in series.items():
+    ax.semilogx(lm_flops, (v - v[0]) / (v[-1] - v[0]), "o-", label=f"{name}: {lm_shares[name]:.2f}")
+ax.set(xlabel="training FLOPs", ylabel="fraction of total change")
+ax.legend(fontsize=12)
+plt.show()
 assert lm_shares["log loss"] < 0.6, "log loss should change about evenly in log compute"
 assert lm_shares[f"exact match k={k_max}"] > max(0.7, lm_shares["per-char accuracy"] + 0.1)
 
