@@ -62,8 +62,9 @@ MUP_BASE_WIDTH = 64  # muP and SP coincide at this width
 LM_CONTEXT = 32  # characters per training window
 LM_BATCH = 16  # windows per step: 512 predicted tokens per step
 LM_STEPS = 2000  # ~1M tokens, about one pass over tiny Shakespeare's training text
-LM_WIDTHS = (16, 24, 32, 48, 64, 96)  # Transformer d_model
-FULL_LM_WIDTHS = (16, 24, 32, 48, 64, 96, 128, 192, 256)
+LM_WIDTHS = (8, 12, 16, 24, 32, 48, 64, 96)  # Transformer d_model
+FULL_LM_WIDTHS = (8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256)
+ARCH_WIDTHS = (16, 32, 64, 96)  # Transformer d_model of the architecture comparison
 LM_LRS = (1e-3, 3e-3, 1e-2)
 LM_CURVE_POINTS = 100
 
@@ -137,7 +138,7 @@ def arch_transformer_lstm(*, full: bool, store=None) -> SweepResults:
     """Transformers and LSTMs of matching non-embedding size (Kaplan et al. 2020, Fig. 7)."""
     from .lstm import matching
 
-    widths = FULL_LM_WIDTHS if full else LM_WIDTHS[::2] + (LM_WIDTHS[-1],)
+    widths = FULL_LM_WIDTHS[2:] if full else ARCH_WIDTHS
     tfs = [transformer(d) for d in widths]
     configs = [c for tf in tfs for c in (tf, matching(tf))]
     return lm_sweep(configs, store=store, steps=LM_STEPS * (4 if full else 1))
@@ -445,6 +446,46 @@ def metz_extrapolation(res: SweepResults, n_fit: int = 4, start: int = 0) -> Ext
                          loglinear(fixed), loglinear(tuned), trend)
 
 
+def best_final(
+    res: SweepResults, *, model=None, mask=None, n_layer=None, embeddings: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """Best (over learning rates) seed-mean final loss per config, against its size.
+
+    Args:
+        res: sweep results.
+        model: keep configs of this class name only (e.g. ``"LSTMConfig"``).
+        mask: keep only these trials, boolean ``(n,)``.
+        n_layer: keep configs with this depth only (``n_layer`` field).
+        embeddings: count embedding parameters too (Kaplan et al. 2020 leave them out).
+
+    Returns:
+        ``(N (K,), loss (K,))`` sorted by N.
+    """
+    from .flops import param_count
+
+    keep = np.ones(len(res), bool) if mask is None else np.asarray(mask, bool)
+    out = {}
+    for i in np.flatnonzero(keep):
+        c = res.configs[i]
+        if model and type(c).__name__ != model:
+            continue
+        if n_layer is not None and getattr(c, "n_layer", None) != n_layer:
+            continue
+        out.setdefault(c, {}).setdefault(float(res.lr[i]), []).append(res.final_loss[i])
+    rows = []
+    for c, by_lr in out.items():
+        means = [np.nanmean(v) if np.isfinite(v).any() else np.inf for v in by_lr.values()]
+        rows.append((param_count(c, embeddings=embeddings), min(means)))
+    rows.sort()
+    return np.array([r[0] for r in rows], float), np.array([r[1] for r in rows], float)
+
+
+def log_scatter(n, loss) -> float:
+    """RMS residual of log loss around one power law ``loss = A n^-alpha`` fitted to all points."""
+    slope, icpt = np.polyfit(np.log(n), np.log(loss), 1)
+    return float(np.sqrt(np.mean((np.log(loss) - icpt - slope * np.log(n)) ** 2)))
+
+
 def lm_tokens_per_step(cfg) -> int:
     """Predicted tokens per optimiser step of the lecture's LM sweeps."""
     return int(cfg.context) * LM_BATCH
@@ -516,7 +557,26 @@ def model_data_table(res: SweepResults, model: str | None = None, n_layer=None) 
     )
 
 
-def isoflop_points(table: ModelDataTable, budgets) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def isoflop_budgets(table: ModelDataTable, n: int = 5, *, min_models: int = 4, skip: int = 4):
+    """``n`` log-spaced budgets at which at least ``min_models`` curves can be read.
+
+    Model ``i`` covers budgets from ``flops_per_token[i] * D[skip]`` (early points are
+    averages over fast-changing losses, so the first ``skip`` are not used) to
+    ``flops_per_token[i] * D[-1]``.
+    """
+    lo = table.flops_per_token * table.D[skip]
+    hi = table.flops_per_token * table.D[-1]
+    cand = np.geomspace(lo.min(), hi.max(), 400)
+    covered = ((cand[:, None] >= lo) & (cand[:, None] <= hi)).sum(axis=1)
+    ok = cand[covered >= min_models]
+    if ok.size == 0:
+        raise ValueError(f"no budget is covered by {min_models} models; lower min_models.")
+    return np.geomspace(ok[0], ok[-1], n)
+
+
+def isoflop_points(
+    table: ModelDataTable, budgets, *, skip: int = 4
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """IsoFLOP slices of a model-data table (Hoffmann et al. 2022, approach 2).
 
     For each budget C and each model, the loss after ``D = C / flops_per_token`` tokens
@@ -529,7 +589,8 @@ def isoflop_points(table: ModelDataTable, budgets) -> tuple[np.ndarray, np.ndarr
     N, C, L = [], [], []
     for c in np.asarray(budgets, float):
         for i in range(len(table.N)):
-            v = table.loss_at(i, c / table.flops_per_token[i])
+            d = c / table.flops_per_token[i]
+            v = table.loss_at(i, d) if d >= table.D[skip] else np.nan
             if np.isfinite(v):
                 N.append(table.N[i])
                 C.append(c)
