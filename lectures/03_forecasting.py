@@ -70,12 +70,12 @@ LM = cs.scale.pick(
     fast=cs.train.TransformerConfig(d_model=32, n_layer=2, n_head=4, context=32),
     full=cs.train.TransformerConfig(d_model=128, n_layer=4, n_head=4, context=64),
 )
-LM_STEPS = cs.scale.pick(fast=1200, full=6000)
+LM_STEPS = cs.scale.pick(fast=1000, full=6000)
 LM_BATCH = cs.scale.pick(fast=32, full=64)
 LM_LR = cs.scale.pick(fast=1e-2, full=3e-3)
-LM_CHECKPOINTS = np.unique(np.geomspace(30, LM_STEPS, 7).astype(int))
+LM_CHECKPOINTS = np.unique(np.geomspace(25, LM_STEPS, 7).astype(int))
 LM_KS = (2, 4, 6)  # continuation lengths scored by exact match
-LM_WINDOWS = cs.scale.pick(fast=2048, full=8192)  # held-out windows per checkpoint
+LM_WINDOWS = cs.scale.pick(fast=1536, full=8192)  # held-out windows per checkpoint
 LM_MIN_PROMPT = 8  # shortest prompt, in characters
 SEED = 0
 
