@@ -123,7 +123,7 @@ def main() -> None:
     p.add_argument("--widths", type=int, nargs="+", default=[64, 128, 256, 512, 1024])
     p.add_argument("--quick", action="store_true", help="about 4x fewer steps")
     p.add_argument("--rounds", type=int, default=2, help="interleaved timing rounds (best kept)")
-    p.add_argument("--plain-trials", type=int, default=6, help="trials timed for (a) and (c)")
+    p.add_argument("--plain-trials", type=int, default=12, help="trials timed for (a) and (c)")
     p.add_argument(
         "--cpu-devices",
         type=int,

@@ -21,7 +21,10 @@ describe the experiment::
 
 Every trial is a pure function of (config, learning rate, seed). All trials of one
 shape run as one compiled ``lax.scan`` program (vmapped or mapped, chosen by
-:func:`~cs324scale.train.engine.trials_per_chunk`), sharded over all local devices.
+:func:`~cs324scale.train.engine.trials_per_chunk`), sharded over all local devices
+(a Colab TPU's 8 cores, every GPU of a box). On a multi-core CPU, asking jax for one
+CPU device per core before it starts, ``jax.config.update("jax_num_cpu_devices", 2)``,
+lets small trials run side by side instead of sharing both cores.
 
 Public API:
     - Configs: :class:`MLPConfig` (``parametrization="standard" | "mup"``),

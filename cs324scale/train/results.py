@@ -148,7 +148,9 @@ class SweepResults:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_text(json.dumps(clean({"meta": meta, "records": self.to_records()}), separators=(",", ":")))
+        tmp.write_text(
+            json.dumps(clean({"meta": meta, "records": self.to_records()}), separators=(",", ":"))
+        )
         os.replace(tmp, path)
 
     @classmethod
