@@ -149,8 +149,9 @@ assert len(h1_points("SAT Analogies", "few-shot")[0]) == 1  # only 175B is verif
 # %% [markdown] slideshow={"slide_type": "notes"}
 # WinoGrande and Winograd keep improving with parameters in every setting. For SAT the
 # verified cells are only the 175B ones (well above the 20% chance line and above the
-# 57% applicant average in few-shot); the paper's Fig. 3.12 shows the climb that the
-# slide calls "roughly linear in log scale", but we cannot check it from the table.
+# 57% applicant average in few-shot); the paper's SAT figure (Sec. 3.9.3) shows the
+# climb that the slide calls "roughly linear in log scale", but the verified cells of
+# the table cannot confirm it.
 # WiC stays at chance: the one verified one-shot cell is 50.0, and Table 3.8 gives 49.4
 # for 175B few-shot on the test set. The zero-shot WiC row is 0.00 everywhere in H.1:
 # no valid answers, not a measured accuracy, so it is not drawn.
@@ -229,7 +230,7 @@ for setting in SETTINGS:
                                                   n_resamples=BOOT_RESAMPLES, seed=SEED)
     multiple[setting] = m / 175e9
     print(f"{setting:9s} ({len(xs)} models): {m / 175e9:7.0f}x 175B  (95%: {m_lo / 175e9:.0f}x to {m_hi / 175e9:.0f}x)")
-assert multiple["zero-shot"] > 5 * multiple["few-shot"]
+assert multiple["zero-shot"] > 10 * multiple["few-shot"]
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Zero-shot improves more slowly per doubling, so the same target is more than an
@@ -345,6 +346,7 @@ for name, v in series.items():
 ax.set(xlabel="training FLOPs", ylabel="fraction of total change")
 ax.legend(fontsize=12)
 plt.show()
+print("share of the change in the top half:", {n: round(v, 2) for n, v in lm_shares.items()})
 assert lm_shares["log loss"] < 0.6, "log loss should change about evenly in log compute"
 assert lm_shares[f"exact match k={k_max}"] > max(0.7, lm_shares["per-char accuracy"] + 0.1)
 
@@ -408,11 +410,13 @@ ax.legend(fontsize=11)
 plt.show()
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# A pure power law keeps bending down on log-log axes only if the curve is straight;
-# real curves flatten towards an irreducible loss, so laws with a floor (saturating,
-# M4) usually extrapolate better on the long LM curves. The winner changes with the
-# domain, which is the paper's point: no single estimator wins everywhere, and the
-# backtest, not the in-sample fit, is how to choose.
+# A pure power law is a straight line on log-log axes; real curves flatten towards an
+# irreducible loss, so the saturating law, which has a floor, wins most translation and
+# language-model curves, by a wide margin on the LM ones. On the noisy BIG-Bench scores
+# the plain power law wins as many single curves as anything else even where the mean
+# favours another law: the answer depends on the domain and on how you score, which is
+# the paper's point. Choose the law with a backtest, not with the in-sample fit. M4, as
+# fitted here, sits in between.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## The best-case mindset (Metz)
