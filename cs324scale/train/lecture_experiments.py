@@ -124,13 +124,26 @@ def transformer(d_model: int, n_layer: int = 2) -> TransformerConfig:
     return TransformerConfig(d_model=d_model, n_layer=n_layer, n_head=4, context=LM_CONTEXT)
 
 
+# Small models are cheap per token and reach the compute optimum only after many
+# tokens, so they train longer (several passes for the tiniest; harmless at ~2k params).
+LM_STEPS_BY_WIDTH = {8: 4 * LM_STEPS, 12: 3 * LM_STEPS, 16: 2 * LM_STEPS, 24: 3 * LM_STEPS // 2}
+
+
 @register_experiment("model_data_grid")
 def model_data_grid(*, full: bool, store=None) -> SweepResults:
-    """2-layer Transformers x learning rates; each curve gives L(N, D) along training."""
+    """2-layer Transformers x learning rates; each curve gives L(N, D) along training.
+
+    Widths below 32 train for longer (:data:`LM_STEPS_BY_WIDTH`), so that IsoFLOP
+    slices at larger budgets still contain small models.
+    """
     widths = FULL_LM_WIDTHS if full else LM_WIDTHS
-    return lm_sweep(
-        [transformer(d) for d in widths], store=store, steps=LM_STEPS * (4 if full else 1)
-    )
+    if store is not None and not isinstance(store, ResultStore):
+        store = ResultStore(store)
+    records = []
+    for d in widths:
+        steps = LM_STEPS_BY_WIDTH.get(d, LM_STEPS) * (4 if full else 1)
+        records += lm_sweep([transformer(d)], store=store, steps=steps).to_records()
+    return SweepResults.from_records(records)
 
 
 @register_experiment("arch_transformer_lstm")
@@ -493,13 +506,13 @@ def lm_tokens_per_step(cfg) -> int:
 
 @dataclasses.dataclass(frozen=True)
 class ModelDataTable:
-    """Loss on a (model size x tokens seen) grid, read off long training curves.
+    """Loss against tokens seen for several model sizes, read off training curves.
 
     Attributes:
         configs: one config per row.
         N: non-embedding parameters per row ``(R,)``; N_total: with embeddings.
-        D: tokens seen at each curve point ``(P,)`` (interval midpoints).
-        loss: training loss on fresh windows, best learning rate per cell ``(R, P)``.
+        D: tokens seen at each curve point (interval midpoints), per row ``(R, P)``.
+        loss: training loss on random windows, best learning rate per point ``(R, P)``.
         flops_per_token: training FLOPs per token per row ``(R,)``.
     """
 
@@ -511,27 +524,30 @@ class ModelDataTable:
     flops_per_token: np.ndarray
 
     def compute(self) -> np.ndarray:
-        """Training FLOPs of every cell, ``(R, P)``."""
-        return self.flops_per_token[:, None] * self.D[None, :]
+        """Training FLOPs of every curve point, ``(R, P)``."""
+        return self.flops_per_token[:, None] * self.D
 
     def loss_at(self, row: int, tokens) -> np.ndarray:
         """Loss of row ``row`` at ``tokens`` (interpolated in log tokens; NaN outside)."""
-        x = np.log(self.D)
-        y = self.loss[row]
+        x = np.log(self.D[row])
         t = np.log(np.asarray(tokens, float))
-        out = np.interp(t, x, y)
+        out = np.interp(t, x, self.loss[row])
         return np.where((t >= x[0]) & (t <= x[-1]), out, np.nan)
+
+    def grid(self, tokens) -> np.ndarray:
+        """Loss of every row at the common ``tokens`` ``(T,)``: ``(R, T)``."""
+        return np.array([self.loss_at(i, tokens) for i in range(len(self.N))])
 
 
 def model_data_table(res: SweepResults, model: str | None = None, n_layer=None) -> ModelDataTable:
-    """Collapse an LM sweep to a (model x tokens) loss table (min over learning rates).
+    """Collapse an LM sweep to loss-vs-tokens curves per model (min over learning rates).
 
     Args:
         res: results of an LM sweep (``model_data_grid``, ``arch_transformer_lstm``, ...).
         model: keep only configs of this class name (e.g. ``"LSTMConfig"``).
         n_layer: keep only configs with this many layers.
     """
-    from .flops import flops_per_token, param_count
+    from .flops import flops_per_step, flops_per_token, param_count
 
     configs = []
     for c in res.configs:
@@ -541,17 +557,19 @@ def model_data_table(res: SweepResults, model: str | None = None, n_layer=None) 
             continue
         configs.append(c)
     configs.sort(key=lambda c: param_count(c, embeddings=False))
-    ends = np.asarray(res.curve_steps, float)
-    mids = (np.concatenate([[0.0], ends[:-1]]) + ends) / 2
-    rows = []
+    points = res.curve.shape[1]
+    rows, tokens = [], []
     for c in configs:
         mine = np.array([rc == c for rc in res.configs])
+        steps = int(round(res.flops[mine][0] / flops_per_step(c, LM_BATCH)))
+        edges = np.linspace(0, steps, points + 1).astype(int)  # as the engine's curve
+        tokens.append((edges[:-1] + edges[1:]) / 2 * lm_tokens_per_step(c))
         rows.append(np.nanmin(res.curve[mine], axis=0))
     return ModelDataTable(
         tuple(configs),
         np.array([param_count(c, embeddings=False) for c in configs], float),
         np.array([param_count(c) for c in configs], float),
-        mids * lm_tokens_per_step(configs[0]),
+        np.array(tokens),
         np.array(rows),
         np.array([flops_per_token(c) for c in configs], float),
     )
@@ -564,8 +582,8 @@ def isoflop_budgets(table: ModelDataTable, n: int = 5, *, min_models: int = 4, s
     averages over fast-changing losses, so the first ``skip`` are not used) to
     ``flops_per_token[i] * D[-1]``.
     """
-    lo = table.flops_per_token * table.D[skip]
-    hi = table.flops_per_token * table.D[-1]
+    lo = table.flops_per_token * table.D[:, skip]
+    hi = table.flops_per_token * table.D[:, -1]
     cand = np.geomspace(lo.min(), hi.max(), 400)
     covered = ((cand[:, None] >= lo) & (cand[:, None] <= hi)).sum(axis=1)
     ok = cand[covered >= min_models]
@@ -590,7 +608,7 @@ def isoflop_points(
     for c in np.asarray(budgets, float):
         for i in range(len(table.N)):
             d = c / table.flops_per_token[i]
-            v = table.loss_at(i, d) if d >= table.D[skip] else np.nan
+            v = table.loss_at(i, d) if d >= table.D[i, skip] else np.nan
             if np.isfinite(v):
                 N.append(table.N[i])
                 C.append(c)
