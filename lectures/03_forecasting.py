@@ -127,7 +127,7 @@ for ax, (task, choices) in zip(axes, TASKS.items(), strict=True):
     for name, v in baselines(task).items():
         ax.axhline(v, ls="--", color="gray", lw=1.2)
         ax.text(1.1e8, v + 0.8, SHORT.get(name, name), fontsize=11, color="gray")
-    for name, v in baselines(task, gpt3=True).items():  # WiC: 175B few-shot on the test set
+    for v in baselines(task, gpt3=True).values():  # WiC: 175B few-shot on the test set
         ax.semilogx([175e9], [v], "D", mfc="none", color="C2", label="175B few-shot, test set")
     ax.axhline(100 / choices, ls=":", color="k", lw=1.2)
     ax.set(title=task, xlabel="parameters", ylim=(0, 100))
@@ -442,7 +442,7 @@ mistuned = float(table[-1, np.flatnonzero(lrs == best_lr[0])[0]])
 
 # %% slideshow={"slide_type": "subslide"}
 fig, ax = plt.subplots(figsize=(9, 5))
-for j, lr in enumerate(lrs):
+for j in range(len(lrs)):
     ax.semilogx(widths, table[:, j], ".", color="lightgray", ms=8)
 ax.semilogx(widths[small], best_loss[small], "ko", label="best lr per width (fitted)")
 ax.semilogx(widths[~small], best_loss[~small], "ks", mfc="none", label="best lr per width (held out)")
