@@ -687,9 +687,8 @@ def results(name: str, *, rerun: bool, store=None) -> SweepResults:
 def scale_note(res: SweepResults) -> str:
     """One line saying where and when results were produced (from their provenance)."""
     p = res.provenance[0]
-    steps = sorted({int(s) for s in np.atleast_1d(res.curve_steps[-1:])})
-    return (f"{len(res)} trials, {steps[0]} steps, {p.get('device_kind')}, "
-            f"cs324scale {p.get('package_version')}, {str(p.get('date'))[:10]}")
+    return (f"{len(res)} trials on {p.get('device_kind')}, cs324scale {p.get('package_version')}, "
+            f"git {str(p.get('git_commit'))[:8]}, {str(p.get('date'))[:10]}")
 
 
 def epoch_intervals() -> dict[str, tuple[float, float]]:
