@@ -61,10 +61,10 @@ cs.plotting.use_slide_style()
 
 # %% slideshow={"slide_type": "skip"}
 # Experiment sizes: fast mode (CI, laptops) or full mode (Colab GPU runtime).
-WIDTHS = cs.scale.pick(fast=(16, 32, 64, 128, 256), full=(16, 32, 64, 128, 256, 512, 1024))
+WIDTHS = cs.scale.pick(fast=(12, 24, 48, 96, 192), full=(16, 32, 64, 128, 256, 512, 1024))
 LRS = cs.scale.pick(fast=np.geomspace(1.5e-3, 4.8e-2, 6), full=np.geomspace(3e-4, 1e-1, 11))
 SEEDS = (0, 1)
-STEPS = cs.scale.pick(fast=200, full=2000)
+STEPS = cs.scale.pick(fast=150, full=2000)
 BATCH = 64
 BIG_WIDTH = cs.scale.pick(fast=512, full=4096)
 

@@ -30,7 +30,7 @@ def _shape(name: str, x, shape) -> np.ndarray:
 # ---------------------------------------------------------------------------- lab 2
 
 
-def check_population(train_population, *, steps: int = 20) -> None:
+def check_population(train_population, *, steps: int = 10) -> None:
     """Check a ``train_population(cfg, lrs, seeds, steps=...) -> (L, S)`` implementation.
 
     It is run on a width-16 MLP for a few steps and compared with the kit's sweep engine
