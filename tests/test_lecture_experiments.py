@@ -25,7 +25,7 @@ def test_shipped_results_load_and_carry_provenance(name):
     assert path.is_file(), f"run `python -m cs324scale.train.lecture_experiments {name}`"
     assert path.stat().st_size < 2_000_000
     meta = json.loads(path.read_text())["meta"]
-    assert meta["experiment"] == name and name in meta["command"]
+    assert meta.get("experiment", meta.get("name")) == name and name in meta["command"]
     res = train.load_results(name)
     assert len(res) == meta["trials"] > 0
     for p in res.provenance:

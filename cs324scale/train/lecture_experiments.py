@@ -11,9 +11,10 @@ fits", by::
 
 which resumes from ``build/lecture_sweeps.sqlite`` (every finished trial is kept, so an
 interrupted run loses nothing) and writes ``cs324scale/results/<name>.json`` with each
-trial's provenance. ``tools/run_sweeps.py NAME`` does the same once this module is
-imported by the train package. ``full=True`` (a GPU) uses the grids of the original
-papers; ``full=False`` the CPU grids below.
+trial's provenance. ``python tools/run_sweeps.py NAME --fast`` (``make sweeps``) does the
+same with its own store, ``build/sweeps.sqlite``; every trial is a pure function of
+(config, learning rate, seed), so both commands give the same numbers. ``full=True`` (a
+GPU) uses the grids of the original papers; ``full=False`` the CPU grids below.
 
 Registered experiments:
 
