@@ -640,8 +640,8 @@ plt.show()
 #   on our own IsoFLOP grid the two counts gave different exponents `a` (printed
 #   above). Pearce & Song 2024 (*Reconciling Kaplan and Chinchilla scaling laws*) show
 #   this, with Kaplan's small models, explains most of 0.73 vs 0.5.
-# * **Scale.** Kaplan's models were up to ~1.5B parameters; the curvature of the
-#   frontier biases a local slope fitted at small compute.
+# * **Scale.** Kaplan's models were much smaller than Chinchilla's; the curvature of
+#   the frontier biases a local slope fitted at small compute.
 # * **Training setup** (Hoffmann et al.): a learning-rate schedule tuned to each run's
 #   length; Kaplan used one schedule, which penalises short runs of small models.
 
@@ -695,5 +695,6 @@ cs.widgets.explorer(
 #   parameters the way that makes the law clean.
 # * Joint laws L(N, D) fitted on a small corner predict the rest of the grid, and turn
 #   "how big, how long" into an optimisation under a compute cost.
-# * Chinchilla: for a fixed budget, grow parameters and tokens together (~20 tokens
-#   per parameter on Epoch's refit); Kaplan's 0.73 came from counting and scale.
+# * Chinchilla: for a fixed budget, grow parameters and tokens together (the tokens
+#   per parameter of Epoch's refit are printed above); Kaplan's 0.73 came from
+#   counting and scale.
