@@ -5,12 +5,16 @@ For each width, the 12 learning rates x 3 seeds of the Metz grid (36 trials of a
 
 (a) a plain jitted training step called in a Python loop, one trial after another;
 (b) the engine, :func:`cs324scale.train.engine.run_population` (one compiled program
-    per width, ``lax.scan`` over steps, vmap or lax.map over trials, sharded over devices);
+    per width, ``lax.scan`` over steps, vmap or lax.map over trials, sharded over devices,
+    all chosen by the engine itself);
 (c) a PyTorch CPU loop, if torch is installed.
 
-It prints trial-steps/s, the engine's achieved GFLOP/s (model FLOPs, 6N per example,
+Both (a) and (b) do the same work per trial: initialise, train (recording the loss of
+every step), then evaluate the validation loss on the same fixed windows. It prints
+trial-steps/s, the engine's achieved GFLOP/s (model FLOPs, 6N per example,
 see :mod:`cs324scale.train.flops`) and that as a fraction of this machine's own matmul
-peak, measured in the same run (a large float32 ``jnp`` matmul). Compile time is
+peak, measured in the same run (a large float32 ``jnp`` matmul on one jax CPU device,
+which uses every core, as does the engine on one device). Compile time is
 excluded everywhere (reported separately for the engine). Run::
 
     JAX_PLATFORMS=cpu python bench/bench_train.py            # widths 64..1024
@@ -18,7 +22,8 @@ excluded everywhere (reported separately for the engine). Run::
 
 On a CPU, jax is asked for one CPU device per core (``jax_num_cpu_devices``), and the
 engine is timed both on one device and sharded over all of them (one trial per core at
-a time instead of one multi-threaded trial). Other processes sharing the CPU make the
+a time instead of one multi-threaded trial); column (b) is the one the engine picks
+itself (:func:`cs324scale.train.engine.devices_for`), not the better of the two. Other processes sharing the CPU make the
 numbers noisy; each rate is the best of ``--rounds`` interleaved timings.
 """
 
@@ -55,8 +60,12 @@ def matmul_peak_gflops(n: int = 2048, repeats: int = 5) -> float:
     return 2 * n**3 / best / 1e9
 
 
-def plain_loop(cfg, lrs, seeds, steps, tokens, repeats):
-    """(a) trial-steps/s of a jitted step in a Python loop, one trial at a time."""
+def plain_loop(cfg, lrs, seeds, steps, tokens, val, repeats):
+    """(a) trial-steps/s of a jitted step in a Python loop, one trial at a time.
+
+    Same work per trial as the engine: init, ``steps`` steps (each returning its loss),
+    then the validation loss on the fixed windows ``val`` ``(n_chunks, batch, L)``.
+    """
     opt = optax.inject_hyperparams(optax.adam)(learning_rate=1e-3)
     length = cfg.context + 1
 
@@ -74,16 +83,23 @@ def plain_loop(cfg, lrs, seeds, steps, tokens, repeats):
         u, state = opt.update(g, state, params)
         return optax.apply_updates(params, u), state, loss
 
+    @jax.jit
+    def evaluate(params):
+        return jax.lax.map(lambda w: mlp.loss(cfg, params, w), val).mean()
+
     params, state, key = start(jnp.float32(lrs[0]), jnp.int32(seeds[0]))  # compile both
-    jax.block_until_ready(step(params, state, key, 0))
+    jax.block_until_ready(evaluate(step(params, state, key, 0)[0]))
     best = 0.0
     for _ in range(repeats):
         t = time.perf_counter()
         for lr, seed in zip(lrs, seeds, strict=True):
             params, state, key = start(jnp.float32(lr), jnp.int32(seed))
+            losses = []
             for i in range(steps):
                 params, state, loss = step(params, state, key, i)
-            loss.block_until_ready()
+                losses.append(loss)
+            v = evaluate(params)
+        jax.block_until_ready((losses, v))
         best = max(best, len(lrs) * steps / (time.perf_counter() - t))
     return best
 
@@ -150,12 +166,12 @@ def main() -> None:
         fps = flops_per_step(cfg, BATCH)
         # the 36-trial population costs ~1e11 FLOPs (2.5e10 with --quick), at least 10 steps
         steps = max(10, int((2.5e10 if args.quick else 1e11) / (36 * fps)) // 10 * 10)
-        val = engine.eval_windows(data.val, cfg, n_windows=BATCH, batch_size=BATCH)
+        val = jnp.asarray(engine.eval_windows(data.val, cfg, n_windows=BATCH, batch_size=BATCH))
         k = min(args.plain_trials, len(lrs))
         best = {"a": 0.0, "b1": 0.0, "bn": 0.0, "c": None}
         compile_s = 0.0
         for _ in range(args.rounds):  # interleave, so load from other processes hits all alike
-            best["a"] = max(best["a"], plain_loop(cfg, lrs[:k], seeds[:k], steps, tokens, 1))
+            best["a"] = max(best["a"], plain_loop(cfg, lrs[:k], seeds[:k], steps, tokens, val, 1))
             for key, nd in (("b1", 1), ("bn", n_dev)):
                 out = engine.run_population(
                     cfg,
@@ -172,37 +188,42 @@ def main() -> None:
             c = torch_loop(cfg, lrs[:k], steps, data.train, 1)
             best["c"] = None if c is None else max(best["c"] or 0.0, c)
             peak = max(peak, matmul_peak_gflops(repeats=2))
-        chunk = engine.trials_per_chunk(cfg, len(lrs), batch_size=BATCH)
-        rows.append((width, steps, best, chunk, compile_s, fps))
-        b = max(best["b1"], best["bn"])
+        # the engine's own choice (what run_population does with devices=None)
+        nd = engine.devices_for(cfg, len(lrs), batch_size=BATCH)
+        chunk = engine.trials_per_chunk(cfg, -(-len(lrs) // nd), batch_size=BATCH)
+        rows.append((width, steps, best, nd, chunk, compile_s, fps))
+        b = best["b1"] if nd == 1 else best["bn"]
         print(
             f"width {width}: plain {best['a']:.0f}, engine {best['b1']:.0f} (1 device) / "
-            f"{best['bn']:.0f} ({n_dev} devices) trial-steps/s; best {b / best['a']:.2f}x plain",
+            f"{best['bn']:.0f} ({n_dev} devices) trial-steps/s; engine's choice ({nd}) "
+            f"{b / best['a']:.2f}x plain",
             flush=True,
         )
 
     print()
     print(
         f"Metz grid: 36 trials (12 lrs x 3 seeds) per width, 3-hidden-layer MLP, batch {BATCH}, "
-        f"Adam. Matmul peak {peak:.1f} GFLOP/s (best float32 2048^3 jnp matmul of the run).\n"
+        f"Adam; (a) and (b) both evaluate the validation loss after training. Matmul peak "
+        f"{peak:.1f} GFLOP/s (best float32 2048^3 jnp matmul of the run, on one jax CPU "
+        f"device, i.e. all {os.cpu_count()} cores, as the engine on one device).\n"
     )
     print(
         f"| width | steps | (a) plain jit loop | (b) engine, 1 device | (b) engine, {n_dev} devices | "
-        "best (b)/(a) | (c) PyTorch | engine GFLOP/s | % of matmul peak | strategy |"
+        "(b)/(a), engine's choice | (c) PyTorch | engine GFLOP/s | % of matmul peak | strategy |"
     )
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
-    for width, steps, best, chunk, _comp, fps in rows:
-        b = max(best["b1"], best["bn"])
+    for width, steps, best, nd, chunk, _comp, fps in rows:
+        b = best["b1"] if nd == 1 else best["bn"]
         g = b * fps / 1e9
         torch_cell = "n/a" if best["c"] is None else f"{best['c']:.0f}"
-        strat = f"vmap x{chunk}" if chunk > 1 else "lax.map"
+        strat = (f"vmap x{chunk}" if chunk > 1 else "lax.map") + f", {nd} device{'s' * (nd > 1)}"
         print(
             f"| {width} | {steps} | {best['a']:.0f} | {best['b1']:.0f} | {best['bn']:.0f} | "
             f"{b / best['a']:.2f}x | {torch_cell} | {g:.1f} | {g / peak:.0%} | {strat} |"
         )
     print(
         f"\ntrial-steps/s, best of {args.rounds} interleaved rounds; compile excluded "
-        f"(engine compile <= {max(r[4] for r in rows):.1f} s per width)."
+        f"(engine compile <= {max(r[5] for r in rows):.1f} s per width)."
     )
 
 
