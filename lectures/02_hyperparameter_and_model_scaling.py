@@ -130,7 +130,7 @@ def plot_extrapolation(fit_range=(0, N_FIT - 1)):
 ex = plot_extrapolation()
 plt.show()
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # How far the largest widths fall off the line, against the spread between seeds:
 
 # %% slideshow={"slide_type": "fragment"}
@@ -355,7 +355,7 @@ assert coord["standard"] > 0.5 > 0.25 > coord["mup"], coord
 # Next: a Transformer against an LSTM of matching non-embedding size on the character
 # LM (Kaplan et al. 2020, Fig. 7), best of three learning rates each.
 
-# %% slideshow={"slide_type": "fragment"}
+# %% slideshow={"slide_type": "subslide"}
 arch = lx.results("arch_transformer_lstm", rerun=RERUN)
 print("arch_transformer_lstm:", lx.scale_note(arch))
 
@@ -379,7 +379,7 @@ arch_groups = {m: lx.best_final(arch, model=m) for m in ("TransformerConfig", "L
 arch_laws = design_plot(arch_groups, "non-embedding parameters", "Transformer vs LSTM (right of the line: extrapolated)")
 plt.show()
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # What each law predicts at 10x the largest model we trained:
 
 # %% slideshow={"slide_type": "fragment"}
@@ -442,7 +442,7 @@ axes[0].set_ylabel("validation loss")
 axes[0].legend()
 plt.show()
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Embedding parameters grow like vocabulary x width, non-embedding ones like layers x
 # width²; at our sizes the embeddings are a large share of the total:
 
@@ -557,7 +557,7 @@ ax.set(xlabel="non-embedding parameters N", ylabel="loss", title="IsoFLOP profil
 ax.legend(fontsize=11)
 plt.show()
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The fitted exponents N_opt ~ C^a, D_opt ~ C^b, and the same analysis counting all
 # parameters (embeddings included):
 
@@ -589,7 +589,7 @@ for name in ("E", "alpha", "beta", "A", "B"):
 for name in ("E", "alpha", "beta"):
     assert epoch[name][0] <= chin.params_[name] <= epoch[name][1], name
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The compute-optimal allocation this law implies:
 
 # %% slideshow={"slide_type": "fragment"}

@@ -136,7 +136,7 @@ axes[0].legend(loc="lower right")
 axes[3].legend(loc="lower right", fontsize=11)
 plt.show()
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # How many of the 24 cells per task are usable:
 
 # %% slideshow={"slide_type": "fragment"}
@@ -211,7 +211,7 @@ print(f"sigmoid (50% to 100%) crosses 94%:    {s_est / x[-1]:5.1f}x  (95% bootst
 assert 50 < anchored < 80, "the slide's 64x should be reproduced by its own method"
 assert lo < est < hi and lo / x[-1] < 64 < hi / x[-1]
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The 64x is reproduced, but it is one draw from a wide range: the interval says that
 # refitting the line to resampled sets of GPT-3 models moves the crossing over roughly an
 # order of magnitude, and it covers only the uncertainty of the line, not whether the
@@ -394,7 +394,7 @@ print("\nmean RMSE of log loss on held-out points; lower is better")
 assert len(CURVES) == 20 and rmse.shape == (len(ESTIMATORS), 20)
 assert np.isfinite(rmse).all(), [bt[n].errors for n in ESTIMATORS]
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Next: one LM curve (1.07B parameters) with each law's extrapolation.
 
 # %% slideshow={"slide_type": "fragment"}
@@ -453,7 +453,7 @@ ax.set(xlabel="hidden width", ylabel="validation loss (nats/char)", ylim=(best_l
 ax.legend(fontsize=11)
 plt.show()
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Distance from the law's forecast at the largest width, in units of the fit's scatter:
 
 # %% slideshow={"slide_type": "fragment"}

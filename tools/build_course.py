@@ -30,7 +30,7 @@ BUILD = ROOT / "build"
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 
 
-def execute(src: Path, timeout: int = 1800) -> nbformat.NotebookNode:
+def execute(src: Path, timeout: int = 600) -> nbformat.NotebookNode:
     nb = nbformat.read(src, as_version=4)
     NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(ROOT / src.parent.name)}}).execute()
     return nb
