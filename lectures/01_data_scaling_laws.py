@@ -170,6 +170,37 @@ for sigma, law in mean_fits.items():
     assert abs(law.alpha_ - 1) < 0.05
     assert abs(np.log(law.A_) - np.log(sigma**2)) < 0.15
 
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ## Explore: the error of the mean against $n$ and $\sigma$
+#
+# `plot_mean_estimation` draws the Monte Carlo error for one $\sigma$ with its fitted
+# slope and intercept. The static figure is $\sigma = 3$; the sliders below redraw it
+# live (not needed for the slides).
+
+# %% slideshow={"slide_type": "skip"}
+def plot_mean_estimation(sigma=3.0, log10_n_max=4.0, trials=400):
+    ns = np.unique(np.logspace(0, log10_n_max, 12).astype(int))
+    curve = cs.toys.mean_estimation_mse(ns, sigma=sigma, trials=trials, key=SEED)
+    law = cs.fit.PowerLaw().fit(curve.n, curve.mse)
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    ax.loglog(curve.n, curve.mse, "o", label=f"Monte Carlo, fitted slope {-law.alpha_:.2f}")
+    ax.loglog(curve.n, curve.theory, "--", label="sigma^2 / n")
+    ax.set(xlabel="n", ylabel="MSE of the sample mean",
+           title=f"sigma = {sigma:.2g}: intercept {np.log(law.A_):.2f}, log sigma^2 = {np.log(sigma**2):.2f}")
+    ax.legend()
+    plt.show()
+
+
+# %% slideshow={"slide_type": "fragment"}
+plot_mean_estimation()
+
+# %% slideshow={"slide_type": "skip"}
+cs.widgets.explorer(
+    plot_mean_estimation,
+    sigma=widgets.FloatLogSlider(value=3.0, base=10, min=-1, max=1, description="sigma"),
+    log10_n_max=widgets.FloatSlider(value=4.0, min=2, max=4.5, step=0.5, description="log10 n max"),
+)
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Classical models: 1/n
 #
