@@ -8,8 +8,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._checks import as_positive_float
-from ._base import as_query, check_distinct, check_points, huber
-from ._multistart import MultiStartEstimator
+from ._base import as_query, huber
+from ._multistart import LossLawND
 
 #: Epoch's start grid (Besiroglu et al. 2024, Sec. 2; Hoffmann et al. 2022, App. D.2):
 #: alpha, beta in {0, 0.5, ..., 2}; e in {-1, -0.5, ..., 1}; a, b in {0, 5, ..., 25}.
@@ -49,7 +49,7 @@ def chinchilla_objective(theta, data, w):
     return jnp.sum(w * huber(pred - logL, delta))
 
 
-class ChinchillaLaw(MultiStartEstimator):
+class ChinchillaLaw(LossLawND):
     """L(N, D) = E + A / N^alpha + B / D^beta (Hoffmann et al. 2022, Eq. 2).
 
     ``fit`` follows Hoffmann et al. (Appendix D.2) and Epoch's replication (Besiroglu
@@ -70,6 +70,8 @@ class ChinchillaLaw(MultiStartEstimator):
 
     _param_names = ("a_", "b_", "e_", "alpha_", "beta_")
     _objective = staticmethod(chinchilla_objective)
+
+    n_params = 5
 
     def __init__(self, delta: float = 1e-3, starts=None, max_evals: int = 1000):
         self.delta = delta
@@ -97,19 +99,6 @@ class ChinchillaLaw(MultiStartEstimator):
             True,
         )
         return law
-
-    def _prepare(self, N, D, loss):
-        d = check_points(5, N=(N, True), D=(D, True), loss=(loss, True))
-        check_distinct("N", d["N"])
-        check_distinct("D", d["D"])
-        return d["N"], d["D"], d["loss"]
-
-    def _inputs(self, data):
-        return data[0], data[1]
-
-    def _objective_data(self, data):
-        N, D, loss = data
-        return np.log(N), np.log(D), np.log(loss), np.array(self.delta)
 
     def _starts(self, data):
         return epoch_start_grid() if self.starts is None else np.asarray(self.starts, float)

@@ -9,7 +9,7 @@ import numpy as np
 
 from .._checks import as_positive_float
 from ._base import as_query, check_distinct, check_points, huber
-from ._multistart import MultiStartEstimator
+from ._multistart import LossLawND, MultiStartEstimator
 
 
 def kaplan_objective(theta, data, w):
@@ -24,7 +24,7 @@ def kaplan_objective(theta, data, w):
     return jnp.sum(w * huber(aD * jnp.log(inner) - logL, delta))
 
 
-class KaplanLaw(MultiStartEstimator):
+class KaplanLaw(LossLawND):
     """L(N, D) = [(N_c/N)^(alpha_N/alpha_D) + D_c/D]^alpha_D (Kaplan et al. 2020, Eq. 1.5).
 
     Kaplan et al. report alpha_N = 0.076, alpha_D = 0.095, N_c = 6.4e13, D_c = 1.8e13
@@ -39,6 +39,8 @@ class KaplanLaw(MultiStartEstimator):
 
     _param_names = ("logN_c_", "logD_c_", "alpha_N_", "alpha_D_")
     _objective = staticmethod(kaplan_objective)
+
+    n_params = 4
 
     def __init__(self, delta: float = 1e-3, max_evals: int = 1500):
         self.delta = delta
@@ -60,19 +62,6 @@ class KaplanLaw(MultiStartEstimator):
             True,
         )
         return law
-
-    def _prepare(self, N, D, loss):
-        d = check_points(4, N=(N, True), D=(D, True), loss=(loss, True))
-        check_distinct("N", d["N"])
-        check_distinct("D", d["D"])
-        return d["N"], d["D"], d["loss"]
-
-    def _inputs(self, data):
-        return data[0], data[1]
-
-    def _objective_data(self, data):
-        N, D, loss = data
-        return np.log(N), np.log(D), np.log(loss), np.array(self.delta)
 
     def _starts(self, data):
         return np.array(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._base import Estimator
+from ._base import Estimator, check_distinct, check_points
 from ._lbfgs import minimize_lanes
 
 
@@ -74,3 +74,25 @@ class MultiStartEstimator(Estimator):
         self.local_optima_ = distinct_optima(x, fun, k=8)
         self.objective_ = float(best)
         return self
+
+
+class LossLawND(MultiStartEstimator):
+    """A multi-start law L(N, D) fitted to (parameters, tokens, loss) on log residuals.
+
+    Subclasses set :attr:`n_params` and a Huber threshold ``self.delta``.
+    """
+
+    n_params: int
+
+    def _prepare(self, N, D, loss):
+        d = check_points(self.n_params, N=(N, True), D=(D, True), loss=(loss, True))
+        check_distinct("N", d["N"])
+        check_distinct("D", d["D"])
+        return d["N"], d["D"], d["loss"]
+
+    def _inputs(self, data):
+        return data[0], data[1]
+
+    def _objective_data(self, data):
+        N, D, loss = data
+        return np.log(N), np.log(D), np.log(loss), np.array(self.delta)
