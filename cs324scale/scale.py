@@ -19,7 +19,7 @@ T = TypeVar("T")
 ENV_VAR = "CS324SCALE_FAST"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _accelerator_present() -> bool:
     import jax  # imported only when the variable is unset
 
@@ -34,7 +34,9 @@ def is_fast() -> bool:
     if value in ("0", "false", "no", "off"):
         return False
     if value:
-        raise ValueError(f"{ENV_VAR} must be 1 (fast) or 0 (full); got {value!r}. Unset it to auto-detect.")
+        raise ValueError(
+            f"{ENV_VAR} must be 1 (fast) or 0 (full); got {value!r}. Unset it to auto-detect."
+        )
     return not _accelerator_present()
 
 

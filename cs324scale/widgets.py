@@ -15,7 +15,7 @@ widget manager.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 
 def explorer(plot: Callable[..., object], **controls) -> None:
@@ -36,7 +36,9 @@ def explorer(plot: Callable[..., object], **controls) -> None:
         raise ValueError("explorer needs at least one control, e.g. n=ipywidgets.IntSlider(...).")
     bad = [k for k, c in controls.items() if not isinstance(c, w.ValueWidget)]
     if bad:
-        raise ValueError(f"controls {bad} must be ipywidgets value widgets (IntSlider, FloatLogSlider, ...).")
+        raise ValueError(
+            f"controls {bad} must be ipywidgets value widgets (IntSlider, FloatLogSlider, ...)."
+        )
     out = w.Output()
 
     def redraw(_change=None):
