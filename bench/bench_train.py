@@ -20,11 +20,18 @@ excluded everywhere (reported separately for the engine). Run::
     JAX_PLATFORMS=cpu python bench/bench_train.py            # widths 64..1024
     JAX_PLATFORMS=cpu python bench/bench_train.py --quick    # fewer steps
 
+Each trial runs at least ``--min-steps`` steps (default 50; the kit's own CPU Metz grid
+runs 300), so the per-trial initialisation and evaluation, which both loops do but the
+FLOP count leaves out, weigh as little in the rate as in a real sweep.
+
 On a CPU, jax is asked for one CPU device per core (``jax_num_cpu_devices``), and the
 engine is timed both on one device and sharded over all of them (one trial per core at
 a time instead of one multi-threaded trial); column (b) is the one the engine picks
-itself (:func:`cs324scale.train.engine.devices_for`), not the better of the two. Other processes sharing the CPU make the
-numbers noisy; each rate is the best of ``--rounds`` interleaved timings.
+itself (:func:`cs324scale.train.engine.devices_for`), not the better of the two. Other
+processes sharing the CPU make the numbers noisy; each rate is the best of ``--rounds``
+interleaved timings. The last line adds the widths up into one grid (36 trials per
+width, the steps of each row): the time (a) and (b) would take for the whole grid; with
+``--widths`` set to all 12 Metz widths that is the 432-trial grid.
 """
 
 from __future__ import annotations
@@ -140,6 +147,7 @@ def main() -> None:
     p.add_argument("--quick", action="store_true", help="about 4x fewer steps")
     p.add_argument("--rounds", type=int, default=2, help="interleaved timing rounds (best kept)")
     p.add_argument("--plain-trials", type=int, default=12, help="trials timed for (a) and (c)")
+    p.add_argument("--min-steps", type=int, default=50, help="fewest optimiser steps per trial")
     p.add_argument(
         "--cpu-devices",
         type=int,
@@ -164,8 +172,9 @@ def main() -> None:
     for width in args.widths:
         cfg = MLPConfig(width=width)
         fps = flops_per_step(cfg, BATCH)
-        # the 36-trial population costs ~1e11 FLOPs (2.5e10 with --quick), at least 10 steps
-        steps = max(10, int((2.5e10 if args.quick else 1e11) / (36 * fps)) // 10 * 10)
+        # the 36-trial population costs ~1e11 FLOPs (2.5e10 with --quick), at least --min-steps
+        budget = 2.5e10 if args.quick else 1e11
+        steps = max(args.min_steps, int(budget / (36 * fps)) // 10 * 10)
         val = jnp.asarray(engine.eval_windows(data.val, cfg, n_windows=BATCH, batch_size=BATCH))
         k = min(args.plain_trials, len(lrs))
         best = {"a": 0.0, "b1": 0.0, "bn": 0.0, "c": None}
@@ -189,7 +198,7 @@ def main() -> None:
             best["c"] = None if c is None else max(best["c"] or 0.0, c)
             peak = max(peak, matmul_peak_gflops(repeats=2))
         # the engine's own choice (what run_population does with devices=None)
-        nd = engine.devices_for(cfg, len(lrs), batch_size=BATCH)
+        nd = engine.devices_for(len(lrs))
         chunk = engine.trials_per_chunk(cfg, -(-len(lrs) // nd), batch_size=BATCH)
         rows.append((width, steps, best, nd, chunk, compile_s, fps))
         b = best["b1"] if nd == 1 else best["bn"]
@@ -224,6 +233,16 @@ def main() -> None:
     print(
         f"\ntrial-steps/s, best of {args.rounds} interleaved rounds; compile excluded "
         f"(engine compile <= {max(r[5] for r in rows):.1f} s per width)."
+    )
+    trial_steps = [len(lrs) * steps for _w, steps, *_ in rows]
+    t_plain = sum(n / r[2]["a"] for n, r in zip(trial_steps, rows, strict=True))
+    t_engine = sum(
+        n / (r[2]["b1"] if r[3] == 1 else r[2]["bn"])
+        for n, r in zip(trial_steps, rows, strict=True)
+    )
+    print(
+        f"whole grid ({len(rows)} widths x {len(lrs)} trials = {len(rows) * len(lrs)} trials): "
+        f"(a) {t_plain:.1f} s, (b) {t_engine:.1f} s, {t_plain / t_engine:.2f}x"
     )
 
 

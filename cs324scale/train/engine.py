@@ -10,10 +10,8 @@ at a time are vectorised with ``vmap`` and the chunks run one after another.
 :func:`trials_per_chunk` chooses ``k`` (all trials on accelerators and for tiny models on
 CPU, where batching pays; 1 on CPU for larger models, where batched matmuls lose to
 plain ones). The trial axis is split across local devices with ``jax.shard_map`` over a
-one-axis :class:`jax.sharding.Mesh`; :func:`devices_for` chooses how many (all of them on
-accelerators and for small models on CPU; one for large models on CPU, where per-core
-CPU devices would split the cores between trials instead of giving every big matmul all
-of them).
+one-axis :class:`jax.sharding.Mesh`; :func:`devices_for` chooses how many (every local
+device, up to one per trial).
 """
 
 from __future__ import annotations
@@ -36,11 +34,6 @@ TRIAL_AXIS = "trials"
 # Below this many training FLOPs per step a CPU trial is dominated by per-op overhead,
 # and vectorising trials together (vmap) pays; above it, batched matmuls lose to plain ones.
 CPU_VMAP_MAX_FLOPS_PER_STEP = 4e7
-# Above this many training FLOPs per step, one CPU device (every core on each matmul)
-# beats one CPU device per core (trials side by side). Measured on two cores (Metz MLP,
-# batch 128, trial-steps/s, 1 device vs 2): width 256 (1.4e8) 591 vs 910, width 512
-# (4.8e8) 134 vs 139, width 1024 (1.8e9) 56 vs 37.
-CPU_SHARD_MAX_FLOPS_PER_STEP = 5e8
 
 
 class TrialOutput(NamedTuple):
@@ -123,38 +116,26 @@ def trials_per_chunk(cfg, n_trials: int, *, batch_size: int, platform: str | Non
     return 1
 
 
-def devices_for(
-    cfg,
-    n_trials: int,
-    *,
-    batch_size: int,
-    platform: str | None = None,
-    available: int | None = None,
-) -> int:
-    """How many local devices to split a population's trials over.
+def devices_for(n_trials: int, *, available: int | None = None) -> int:
+    """How many local devices to split a population's trials over: all of them.
 
     The one place that chooses the device count (with :func:`trials_per_chunk` for the
-    vmap/lax.map choice on each device): every device on GPU/TPU; on CPU, where
-    ``jax_num_cpu_devices`` makes one device per core that shares the machine's cores,
-    all devices only for models up to :data:`CPU_SHARD_MAX_FLOPS_PER_STEP` training
-    FLOPs per step, and one device (all cores on every matmul) above it.
+    vmap/lax.map choice on each device). Every device is used, on CPU too: with
+    ``jax_num_cpu_devices`` set to the number of cores, trials running side by side (one
+    per core) beat one trial at a time with every core on each matmul at every Metz
+    width. Measured on two quiet cores (Metz MLP, batch 128, marginal ms per trial-step,
+    1 device vs 2): width 256 1.37 vs 0.97, width 512 4.52 vs 3.51, width 1024 14.1 vs
+    11.9; ``bench/bench_train.py`` prints both columns.
 
     Args:
-        cfg: model config.
         n_trials: trials in the population.
-        batch_size: windows per step.
-        platform: ``"cpu"``, ``"gpu"``, ``"tpu"``; the default device's when None.
         available: local devices (``jax.local_device_count()`` when None).
 
     Returns:
         A device count in ``1..min(available, n_trials)``.
     """
-    platform = platform or jax.devices()[0].platform
     available = jax.local_device_count() if available is None else int(available)
-    n = max(1, min(available, int(n_trials)))
-    if platform == "cpu" and flops_per_step(cfg, batch_size) > CPU_SHARD_MAX_FLOPS_PER_STEP:
-        return 1
-    return n
+    return max(1, min(available, int(n_trials)))
 
 
 @functools.lru_cache(maxsize=64)
@@ -212,7 +193,7 @@ def run_population(
     sds = np.asarray(seeds, np.int32)
     n = len(lrs)
     if devices is None:
-        devices = devices_for(cfg, n, batch_size=batch_size)
+        devices = devices_for(n)
     n_dev = max(1, min(int(devices), len(jax.local_devices()), n))
     per_device = -(-n // n_dev)
     pad = per_device * n_dev - n

@@ -97,7 +97,7 @@ def run_sweep(
             the new trials cost more than remains.
         curve_points: intervals the training-loss curve is averaged over.
         eval_size: validation windows used for ``final_loss``.
-        devices: local devices to spread trials over (None: chosen per model shape by
+        devices: local devices to spread trials over (None: every local device, see
             :func:`~cs324scale.train.engine.devices_for`).
         max_trials_per_call: at most this many trials per compiled call (default: all
             trials of a shape); smaller calls commit results more often.
