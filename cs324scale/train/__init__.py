@@ -33,13 +33,15 @@ Public API:
       :class:`ResultStore`, :class:`FlopBudget`, :class:`BudgetExceeded`.
     - Models: :func:`coordinate_check`, :func:`param_count`, :func:`flops_per_token`,
       :func:`trial_flops`, :func:`register_model`.
-    - Data: :func:`shakespeare` (tiny Shakespeare, char-level, train/val split).
+    - Data: :func:`shakespeare` (tiny Shakespeare, char-level, train/val split, shipped),
+      :func:`enwik8` (100M characters, downloaded once on request, for full mode).
     - Shipped results: :func:`load_results`, :func:`run_experiment`,
       :func:`register_experiment`.
 """
 
-from . import data, engine, lstm, mlp, transformer
+from . import corpora, data, engine, lstm, mlp, transformer
 from .budget import BudgetExceeded, FlopBudget
+from .corpora import enwik8
 from .data import CharData, sample_windows, shakespeare
 from .experiments import EXPERIMENTS, load_results, register_experiment, run_experiment
 from .flops import flops_per_step, flops_per_token, param_count, trial_flops
@@ -68,8 +70,10 @@ __all__ = [
     "SweepResults",
     "TransformerConfig",
     "coordinate_check",
+    "corpora",
     "data",
     "engine",
+    "enwik8",
     "flops_per_step",
     "flops_per_token",
     "load_results",
