@@ -15,6 +15,7 @@ the results, with each trial's provenance, are written to
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -40,7 +41,16 @@ def main(argv=None) -> int:
         "--out", default=str(ROOT / "cs324scale" / "results"), help="folder for <name>.json"
     )
     p.add_argument("--list", action="store_true", help="list the registered experiments and exit")
+    p.add_argument(
+        "--cpu-devices",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="CPU devices jax exposes (one per core: trials then run side by side)",
+    )
     args = p.parse_args(argv)
+    import jax
+
+    jax.config.update("jax_num_cpu_devices", args.cpu_devices)  # before the backend starts
 
     if args.list:
         for name, fn in sorted(registry.items()):
