@@ -221,6 +221,29 @@ def _bucket(n_active: int, n_lanes: int) -> int:
     return min(size, n_lanes)
 
 
+def _pad_points(data: tuple, weights: np.ndarray) -> tuple[tuple, np.ndarray]:
+    """Pad the point axis to a power of two (at least 8) with zero-weight copies of the last point.
+
+    Every objective is a weighted sum over points, so a zero-weight copy changes nothing,
+    while the few padded lengths let one compiled program serve data sets of many sizes
+    (a backtest fits curves of 20 different lengths). Arrays in ``data`` whose leading
+    axis has the points' length ``n`` are per-point; others (scalars) are left alone.
+    """
+    n = weights.shape[1]
+    size = max(8, 1 << (n - 1).bit_length())
+    if size == n:
+        return data, weights
+    pad = size - n
+
+    def grow(a):
+        a = np.asarray(a)
+        if a.ndim and a.shape[0] == n:
+            return np.concatenate([a, np.repeat(a[-1:], pad, axis=0)])
+        return a
+
+    return tuple(grow(a) for a in data), np.pad(weights, ((0, 0), (0, pad)))
+
+
 def minimize_lanes(
     objective: Callable,
     data: tuple,
@@ -238,9 +261,11 @@ def minimize_lanes(
 
     Args:
         objective: ``objective(theta, data, w) -> scalar``, a pure jax function of
-            ``theta`` (P,), the ``data`` tuple and point weights ``w`` (n,). It must be a
+            ``theta`` (P,), the ``data`` tuple and point weights ``w`` (n,), in which a
+            point of weight 0 counts for nothing (a weighted sum or mean). It must be a
             module-level function (it is a static argument of ``jax.jit``).
-        data: tuple of arrays shared by all lanes (e.g. log N, log D, log loss).
+        data: tuple of arrays shared by all lanes (e.g. log N, log D, log loss); the
+            point axis is padded with zero-weight points (see :func:`_pad_points`).
         x0: (L, P) starting points, one per lane.
         weights: (R, n) point weights; lane ``l`` uses row ``lane_rows[l]`` (bootstrap
             resamples are multinomial count weights).
@@ -263,6 +288,7 @@ def minimize_lanes(
     if lane_rows is None:
         lane_rows = np.zeros(n_lanes, dtype=np.int32)
     lane_rows = np.asarray(lane_rows, dtype=np.int32)
+    data, weights = _pad_points(data, np.atleast_2d(np.asarray(weights, dtype=np.float64)))
     with jax.enable_x64(True):
         weights = jnp.asarray(np.asarray(weights, dtype=np.float64))
         data = tuple(jnp.asarray(np.asarray(a, dtype=np.float64)) for a in data)
