@@ -2,10 +2,11 @@
 
 enwik8 is the first 10^8 bytes of an English Wikipedia XML dump (Mahoney, "Large Text
 Compression Benchmark"; the Hutter Prize corpus), the standard character-level language
-modelling benchmark beside the ~1M characters of tiny Shakespeare that ship with the
-kit (used e.g. by Al-Rfou et al. 2019 and Dai et al. 2019, "Transformer-XL"). It is not
-shipped: :func:`enwik8` downloads the 36 MB zip once into a cache folder, and everything
-else in the kit keeps working offline on :func:`~cs324scale.train.data.shakespeare`.
+modelling benchmark (used e.g. by Al-Rfou et al. 2019 and Dai et al. 2019,
+"Transformer-XL"), about 90 times the tiny Shakespeare that ships with the kit. It is
+not shipped: :func:`enwik8` downloads the zip (about 36 MB) once into a cache folder,
+and everything else in the kit keeps working offline on
+:func:`~cs324scale.train.data.shakespeare`.
 
 The split is the usual one (Transformer-XL's ``prep_enwik8.py``): the first 90M bytes
 train, the next 5M validate, the last 5M are the test set (not returned). Tokens are
