@@ -123,7 +123,7 @@ def devices_for(n_trials: int, *, available: int | None = None) -> int:
     vmap/lax.map choice on each device). Every device is used, on CPU too: with
     ``jax_num_cpu_devices`` set to the number of cores, trials running side by side (one
     per core) beat one trial at a time with every core on each matmul at every Metz
-    width. Measured on two quiet cores (Metz MLP, batch 128, marginal ms per trial-step,
+    width measured (64 to 1024). Measured on two quiet cores (Metz MLP, batch 128, marginal ms per trial-step,
     1 device vs 2): width 256 1.37 vs 0.97, width 512 4.52 vs 3.51, width 1024 14.1 vs
     11.9; ``bench/bench_train.py`` prints both columns.
 
