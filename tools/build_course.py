@@ -18,22 +18,28 @@ import sys
 import time
 from pathlib import Path
 
+import cs324scale
 import nbformat
-from nbclient import NotebookClient
 from nbconvert import SlidesExporter
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from build_notebooks import BADGE_RE, ROOT, badge, read_settings  # noqa: E402
+from notebook_exec import MISSED_WAKEUPS, execute_notebook  # noqa: E402
 from slide_assets import VENDOR_DIR, ensure_assets, exporter_options  # noqa: E402
 
 BUILD = ROOT / "build"
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 
 
-def execute(src: Path, timeout: int = 600) -> nbformat.NotebookNode:
-    nb = nbformat.read(src, as_version=4)
-    NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(ROOT / src.parent.name)}}).execute()
-    return nb
+# One cell's own run time: fast-mode cells take seconds, full-mode cells (a Colab GPU) can
+# train for many minutes. The wait *between* cells is bounded separately by STALL_LIMIT_S.
+CELL_TIMEOUT_S = {"fast": 300, "full": 3600}
+STALL_LIMIT_S = 5.0
+
+
+def execute(src: Path) -> nbformat.NotebookNode:
+    timeout = CELL_TIMEOUT_S[cs324scale.scale.mode()]
+    return execute_notebook(src, ROOT / src.parent.name, timeout=timeout, stall_limit=STALL_LIMIT_S)
 
 
 def render_slides(nb: nbformat.NotebookNode, offline: bool) -> str:
@@ -102,6 +108,9 @@ def main(argv: list[str] | None = None) -> int:
         (BUILD / "slides" / f"{src.stem}.slides.html").write_text(render_slides(nb, offline))
         decks.append((src.stem, seconds))
         print(f"  done in {seconds:.1f} s", flush=True)
+    print("\nBuild times: " + ", ".join(f"{name} {seconds:.0f} s" for name, seconds in decks)
+          + f" (total {sum(s for _, s in decks):.0f} s; missed kernel-client wakeups recovered: "
+          + f"{MISSED_WAKEUPS['count']})")
     index = write_index(decks, read_settings())
     print(f"\nExecuted lectures: {BUILD / 'lectures'}")
     print(f"Slide decks:       {BUILD / 'slides'} (offline assets in {VENDOR_DIR})")
