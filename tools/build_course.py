@@ -18,9 +18,10 @@ import sys
 import time
 from pathlib import Path
 
-import cs324scale
 import nbformat
 from nbconvert import SlidesExporter
+
+import cs324scale
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from build_notebooks import BADGE_RE, ROOT, badge, read_settings  # noqa: E402
