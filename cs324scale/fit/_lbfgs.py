@@ -28,6 +28,15 @@ _ARMIJO_C1 = 1e-4
 _MIN_STEP = 1e-20
 
 
+def _enable_x64():
+    """A local float64 context: ``jax.enable_x64`` (jax >= 0.8), else the experimental one."""
+    if hasattr(jax, "enable_x64"):
+        return jax.enable_x64(True)
+    from jax.experimental import enable_x64  # jax 0.7.x, as on Colab
+
+    return enable_x64(True)
+
+
 class LbfgsResult(NamedTuple):
     """Result of :func:`minimize_lanes`; every field has the lane axis first.
 
@@ -289,7 +298,7 @@ def minimize_lanes(
         lane_rows = np.zeros(n_lanes, dtype=np.int32)
     lane_rows = np.asarray(lane_rows, dtype=np.int32)
     data, weights = _pad_points(data, np.atleast_2d(np.asarray(weights, dtype=np.float64)))
-    with jax.enable_x64(True):
+    with _enable_x64():
         weights = jnp.asarray(np.asarray(weights, dtype=np.float64))
         data = tuple(jnp.asarray(np.asarray(a, dtype=np.float64)) for a in data)
         state = _init(
