@@ -61,3 +61,45 @@ def test_sgd_sweep_is_deterministic_and_tagged():
 def test_epoch_intervals_are_read_from_the_data_readme():
     ci = lx.epoch_intervals()
     assert ci["E"] == (1.769, 1.871) and ci["alpha"] == (0.317, 0.373) and ci["beta"] == (0.331, 0.415)
+
+
+def _slice_of(res, n):
+    import dataclasses as dc
+
+    fields = {f.name: getattr(res, f.name) for f in dc.fields(res)}
+    return dc.replace(res, **{k: (v[:n] if k not in ("curve_steps",) else v) for k, v in fields.items()})
+
+
+def test_reproduction_check_same_build_is_tight_and_other_builds_use_the_seed_spread(monkeypatch):
+    import dataclasses as dc
+
+    import jax
+
+    sp = lx.results("metz_sp", rerun=False)
+    live = _slice_of(sp, 6)
+    built = sp.provenance[0]
+    monkeypatch.setattr(jax, "__version__", built["jax_version"])
+    here = jax.devices()[0]
+    if built["device_kind"] != f"{here.platform}:{here.device_kind}":
+        pytest.skip("the shipped sweep was made on another device kind")
+    exact = lx.reproduction_check(sp, live)
+    assert exact.same_build and exact.max_gap == 0.0 and exact.tolerance == lx.SAME_BUILD_TOLERANCE
+    nudged = dc.replace(live, final_loss=live.final_loss + 1e-3)
+    assert lx.reproduction_check(sp, nudged).max_gap > lx.SAME_BUILD_TOLERANCE  # the tight check fails
+
+    monkeypatch.setattr(jax, "__version__", "0.0.1")
+    other = lx.reproduction_check(sp, nudged)
+    assert not other.same_build
+    assert other.tolerance == pytest.approx(lx.CROSS_BUILD_SDS * np.sqrt(2) * other.seed_sd)
+    assert 0.005 < other.seed_sd < 0.1 and other.max_gap < other.tolerance
+    far = dc.replace(live, final_loss=live.final_loss + 2 * other.tolerance)
+    assert lx.reproduction_check(sp, far).max_gap > other.tolerance
+
+
+def test_reproduction_check_refuses_trials_not_in_the_shipped_sweep():
+    import dataclasses as dc
+
+    sp = lx.results("metz_sp", rerun=False)
+    stranger = dc.replace(_slice_of(sp, 2), seed=np.array([99, 99]))
+    with pytest.raises(ValueError, match="not in the shipped sweep"):
+        lx.reproduction_check(sp, stranger)
