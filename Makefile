@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 NOTEBOOKS = $(wildcard lectures/[0-9]*.ipynb solutions/[0-9]*.ipynb)
 PYTEST_ARGS ?=
 
-.PHONY: install course slides notebooks test check-browser lab sweeps bench lint clean
+.PHONY: install course slides notebooks test check-browser lab sweeps bench lint clean colab-runtime
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ sweeps: $(STAMP)
 bench: $(STAMP)
 	JAX_PLATFORMS=cpu $(PY) bench/bench_fit.py
 	$(PY) bench/bench_train.py
+
+# Every lecture and solution in Colab's runtime: a fresh Python 3.13 venv from .ci/colab-runtime.txt.
+colab-runtime: $(STAMP)
+	$(PY) tools/run_colab_runtime.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check cs324scale tools tests bench

@@ -1,14 +1,16 @@
 """Simulate the Colab path: a fresh environment that already has jax, numpy, matplotlib and
-ipywidgets (as Colab does) runs a notebook's setup cell with the Colab branch forced.
+ipywidgets at Colab's own versions (``.ci/colab-runtime.txt``) runs a notebook's setup cell
+with the Colab branch forced.
 
-The cell must install cs324scale without installing, upgrading or downgrading any of those
-packages, and ``import cs324scale`` must work afterwards. Needs the package registry (PyPI)
-for the fresh environment; takes about a minute.
+The cell must install cs324scale and change no installed package (the full ``pip freeze``,
+less the cs324scale line, is the same before and after), and ``import cs324scale`` must work
+afterwards. Needs the package registry (PyPI) for the fresh environment; takes about a
+minute. It runs on the current Python: Colab's pins all have wheels for 3.11 and newer.
+``tools/run_colab_runtime.py`` runs every notebook in Colab's full runtime on Python 3.13.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -17,19 +19,24 @@ from pathlib import Path
 
 import jupytext
 import pytest
+from refresh_colab_pins import canonical, read_pin_file
 
 ROOT = Path(__file__).resolve().parents[1]
-PROTECTED = ("jax", "jaxlib", "numpy", "matplotlib", "ipywidgets")
-# Deliberately not the newest releases, so an upgrade by the setup cell would show.
-PREINSTALLED = ("jax==0.6.2", "jaxlib==0.6.2", "numpy==2.2.6", "matplotlib==3.10.3", "ipywidgets==8.1.5")
+# What the setup cell must never install, upgrade or downgrade (CONVENTIONS, section 2),
+# plus scipy and optax, all at Colab's versions. Colab's ipywidgets 7.7.1 once
+# broke the setup cell while this test pre-installed ipywidgets 8.
+PROTECTED = ("jax", "jaxlib", "numpy", "matplotlib", "ipywidgets", "scipy", "optax")
+# Colab has every dependency of the kit, so the cell has nothing to add but cs324scale.
+PREINSTALLED_NAMES = (*PROTECTED, "tqdm", "pooch")
+COLAB_VERSIONS = {canonical(name): version for name, version in read_pin_file().items()}
+PREINSTALLED = tuple(f"{name}=={COLAB_VERSIONS[canonical(name)]}" for name in PREINSTALLED_NAMES)
 
 
-def versions(python: Path) -> dict[str, str]:
-    code = (
-        "import importlib.metadata as m, json;"
-        f"print(json.dumps({{p: m.version(p) for p in {PROTECTED!r}}}))"
-    )
-    return json.loads(subprocess.run([str(python), "-c", code], capture_output=True, text=True, check=True).stdout)
+def pip_freeze(python: Path) -> list[str]:
+    """The environment's ``pip freeze``, less cs324scale."""
+    out = subprocess.run([str(python), "-m", "pip", "freeze", "--disable-pip-version-check"],
+                         capture_output=True, text=True, check=True).stdout
+    return [line for line in out.splitlines() if not canonical(line).startswith("cs324scale")]
 
 
 @pytest.mark.slow
@@ -39,7 +46,10 @@ def test_forced_colab_setup_cell_leaves_jax_and_friends_alone(tmp_path):
     python = env_dir / "bin" / "python"
     pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
     subprocess.run(pip + list(PREINSTALLED), check=True)
-    before = versions(python)
+    before = pip_freeze(python)
+    installed = dict(line.split("==") for line in before if "==" in line)
+    installed = {canonical(name): version for name, version in installed.items()}
+    assert {p: installed.get(p) for p in PREINSTALLED_NAMES} == {p: COLAB_VERSIONS[p] for p in PREINSTALLED_NAMES}
 
     setup_cell = jupytext.read(ROOT / "lectures" / "00_overview.py").cells[1].source
     script = tmp_path / "setup_cell.py"
@@ -50,7 +60,11 @@ def test_forced_colab_setup_cell_leaves_jax_and_friends_alone(tmp_path):
     assert run.returncode == 0, run.stdout + run.stderr
     assert "devices" in run.stdout
 
-    assert versions(python) == before, "the setup cell changed a protected package"
+    after = pip_freeze(python)
+    assert after == before, (
+        f"the setup cell changed installed packages: removed {sorted(set(before) - set(after))}, "
+        f"added {sorted(set(after) - set(before))}"
+    )
     check = subprocess.run([str(python), "-c", "import cs324scale as cs; print(cs.published.kaplan_constants()['alpha_N'])"],
                            capture_output=True, text=True, env=env)
     assert check.stdout.strip() == "0.076", check.stderr

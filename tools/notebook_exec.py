@@ -119,17 +119,19 @@ def execute_notebook(
     timeout: int | None = 600,
     stall_limit: float = 5.0,
     kernel_manager_class: type = WatchedPollKernelManager,
+    kernel_name: str = "python3",
 ) -> nbformat.NotebookNode:
     """Execute ``src`` in ``cwd``; raise :class:`ExecutorStall` naming any cell that waited.
 
     ``timeout`` bounds one cell's own run time (``None``: unbounded, for full mode);
     ``stall_limit`` bounds the wait between cells, which no notebook code spends.
+    ``kernel_name`` names the kernelspec to run the notebook in.
     """
     nb = nbformat.read(src, as_version=4)
     NotebookClient(
         nb,
         timeout=timeout,
-        kernel_name="python3",
+        kernel_name=kernel_name,
         record_timing=True,
         kernel_manager_class=kernel_manager_class,
         resources={"metadata": {"path": str(cwd)}},
