@@ -7,6 +7,7 @@ jax until a trainer or fitter is actually used::
     cs.scale.pick(fast=8, full=64)   # notebook scale switch
     cs.published.chinchilla_points() # Epoch's replication of Hoffmann et al. Fig. 4
     cs.fit.PowerLaw().fit(x, y)      # scaling-law fitting (imports jax on first use)
+    cs.checks.lab1.check_slope(...)  # the labs' check cells (course code, beside the library)
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("scale", "published", "fit", "toys", "train", "plotting", "widgets")
+_SUBMODULES = ("scale", "published", "fit", "toys", "train", "plotting", "widgets", "checks")
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from . import fit, published, scale, toys, train  # noqa: F401
+    from . import checks, fit, published, scale, toys, train  # noqa: F401
 
 
 def __getattr__(name: str):

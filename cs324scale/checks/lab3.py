@@ -1,0 +1,266 @@
+"""Checks for lab 3, compute-optimal scaling (``labs/03_compute_optimal_scaling``).
+
+The lab fits the Chinchilla law to Epoch AI's reconstruction of Hoffmann et al.'s runs,
+puts bootstrap intervals on it, splits a compute budget, and predicts a run of its own:
+
+* Task 1, :func:`check_objective`: ``objective(theta, logN, logD, logL, delta)``.
+* Task 2, :func:`check_chinchilla_fit`: the fitted ``{"E", "A", "B", "alpha", "beta"}``.
+* Task 3, :func:`check_intervals`: bootstrap percentile intervals ``{name: (lo, hi)}``.
+* Task 4, :func:`check_compute_optimal`: ``compute_optimal(params, C) -> (N_opt, D_opt)``.
+* Task 6, :func:`commit_prediction` then :func:`check_final_run`: a prediction recorded
+  before the final run, and the run's loss compared with it.
+
+Every check raises ``AssertionError`` naming the likely mistake, or prints ``OK: ...``.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from ._feedback import diagnose, fail, ok, returned
+
+__all__ = [
+    "check_chinchilla_fit",
+    "check_compute_optimal",
+    "check_final_run",
+    "check_intervals",
+    "check_objective",
+    "commit_prediction",
+]
+
+_COMMITTED: dict = {}
+_NAMES = ("E", "A", "B", "alpha", "beta")
+
+
+def _objective_cases():
+    """Data and thetas for :func:`check_objective`: far from the law, and near it."""
+    rng = np.random.default_rng(0)
+    n = 50
+    logN, logD = rng.uniform(17, 24, n), rng.uniform(20, 27, n)
+    far = np.log(rng.uniform(2.0, 3.5, n))
+    theta = np.array([6.0, 7.5, 0.6, 0.35, 0.37])
+    law = np.logaddexp.reduce([theta[0] - theta[3] * logN, theta[1] - theta[4] * logD, np.full(n, theta[2])])
+    near = law + rng.normal(0, 1.5e-3, n)  # residuals on both sides of delta = 1e-3
+    yield theta, logN, logD, far
+    yield np.array([5.0, 9.0, 0.3, 0.5, 0.4]), logN, logD, far
+    yield theta, logN, logD, near
+
+
+def check_objective(objective) -> None:
+    """Check ``objective(theta, logN, logD, logL, delta)`` against Hoffmann et al.'s loss.
+
+    Verifies agreement (relative 1e-3) with :func:`cs324scale.fit.chinchilla_objective`,
+    the summed Huber loss (``delta = 1e-3``) of log residuals of the log-sum-exp form
+    (Hoffmann et al. 2022, App. D.2), for two parameter vectors on data far from the law
+    and one on data whose residuals straddle ``delta`` (so both Huber branches count).
+    Names a mean instead of a sum, a squared error instead of Huber, and a Huber loss
+    whose quadratic or linear branch is off.
+    """
+    import jax.numpy as jnp
+
+    from ..fit import chinchilla_objective
+
+    delta = 1e-3
+    for theta, logN, logD, logL in _objective_cases():
+        n = len(logN)
+        ref = float(chinchilla_objective(jnp.asarray(theta), (logN, logD, logL, delta), jnp.ones(n)))
+        got = float(returned(objective(theta, logN, logD, logL, delta), "objective(...)"))
+        if not np.isfinite(got):
+            fail("objective returned NaN/inf; use np.logaddexp (log-sum-exp) rather than exp then log.")
+        if np.isclose(got, ref, rtol=1e-3):
+            continue
+        a, b, e, alpha, beta = theta
+        r = np.abs(np.logaddexp.reduce([a - alpha * logN, b - beta * logD, np.full(n, e)]) - logL)
+        small = r <= delta
+        mistakes = {
+            "objective is the mean of the Huber terms; sum them (a mean makes L-BFGS stop early)": ref / n,
+            "objective is a squared error; use the Huber loss (linear beyond delta)": np.sum(0.5 * r**2),
+            "the quadratic branch of Huber is 0.5 r^2 (for |r| <= delta), not r^2": np.sum(
+                np.where(small, r**2, delta * (r - 0.5 * delta))
+            ),
+            "the linear branch of Huber is delta (|r| - delta/2), not delta |r|": np.sum(
+                np.where(small, 0.5 * r**2, delta * r)
+            ),
+        }
+        why = diagnose(got, mistakes, 1e-3)
+        fail(
+            why + "."
+            if why
+            else f"objective is off by a factor {got / ref:.3g}. Check: the prediction is "
+            "LSE(a - alpha logN, b - beta logD, e), the residual is prediction - logL, and "
+            "Huber is 0.5 r^2 for |r| <= delta, delta (|r| - delta/2) otherwise."
+        )
+    ok("objective: matches the summed Huber loss of the log-sum-exp form, both branches.")
+
+
+def _epoch_intervals() -> dict:
+    from ..train.lecture_experiments import epoch_intervals
+
+    return epoch_intervals()
+
+
+def check_chinchilla_fit(params: dict) -> None:
+    """Check fitted ``{"E", "A", "B", "alpha", "beta"}`` against Epoch's 95% intervals.
+
+    Verifies every parameter lies inside Epoch's 95% bootstrap interval (Besiroglu et
+    al. 2024). Names a missing key, ``A``/``B``/``E`` left in log space, ``A`` and ``B``
+    swapped, and the usual causes of a bad fit (outliers kept, ``D != C / (6N)``, too
+    few starts, a mean instead of a sum).
+    """
+    if not isinstance(params, dict):
+        fail(f"params is a {type(params).__name__}; make it a dict with E, A, B, alpha, beta.")
+    ci = _epoch_intervals()
+    for name in _NAMES:
+        if name not in params:
+            fail(f"params lacks {name!r}; return E, A, B, alpha, beta.")
+    p = {k: float(params[k]) for k in _NAMES}
+    if ci["A"][0] <= p["B"] <= ci["A"][1] and ci["B"][0] <= p["A"] <= ci["B"][1]:
+        fail("A and B look swapped: A multiplies N^-alpha (parameters), B multiplies D^-beta (tokens).")
+    for name in _NAMES:
+        v = p[name]
+        lo, hi = ci[name]
+        if lo <= v <= hi:
+            continue
+        if name in ("E", "A", "B") and lo <= np.exp(v) <= hi:
+            fail(f"{name} = {v:.4g} looks like log {name}: return {name} = exp({name.lower()}).")
+        side = "below" if v < lo else "above"
+        fail(
+            f"{name} = {v:.4g} is {side} Epoch's 95% interval by "
+            f"{(lo - v) if v < lo else (v - hi):.3g}. Likely causes: outliers not dropped "
+            "(drop the 5 highest losses), D not equal to C / (6 N), too few starts, or a "
+            "mean instead of a sum in the objective."
+        )
+    ok("fit: E, A, B, alpha and beta lie inside Epoch's 95% bootstrap intervals.")
+
+
+def check_intervals(intervals: dict, params: dict) -> None:
+    """Check bootstrap percentile intervals ``{name: (lo, hi)}`` around the point estimate.
+
+    Verifies, for E, alpha and beta: ``lo < hi``, the point estimate inside, a width
+    below half the value (no failed refits), and at least 0.25 times the width of Epoch's
+    95% interval on the same data (a resample that is only a permutation of the points
+    gives almost zero width).
+    """
+    if not isinstance(intervals, dict):
+        fail(f"intervals is a {type(intervals).__name__}; make it a dict name -> (low, high).")
+    ci = _epoch_intervals()
+    for name in ("E", "alpha", "beta"):
+        if name not in intervals:
+            fail(f"intervals lacks {name!r}.")
+        pair = np.asarray(returned(intervals[name], f"intervals[{name!r}]"), float).ravel()
+        if pair.size != 2:
+            fail(f"intervals[{name!r}] has {pair.size} value(s); expected a pair (low, high).")
+        lo, hi = (float(v) for v in pair)
+        if not lo < hi:
+            fail(
+                f"interval for {name} is ({lo:.4g}, {hi:.4g}): low must be below high; did every "
+                "resample return the same fit (resample the points with replacement)?"
+            )
+        if not lo <= float(params[name]) <= hi:
+            fail(
+                f"the point estimate of {name} lies outside its own bootstrap interval: use the "
+                "2.5 and 97.5 percentiles of the resampled fits."
+            )
+        if (hi - lo) > 0.5 * abs(float(params[name])):
+            fail(
+                f"the interval for {name} is wider than half its value; some resample fits "
+                "failed. Start each refit from the full-data optimum."
+            )
+        ratio = (hi - lo) / (ci[name][1] - ci[name][0])
+        if ratio < 0.25:  # 20 correct resamples give 0.5 to 0.9; a permutation gives ~0
+            fail(
+                f"the interval for {name} is {ratio:.2f} times as wide as Epoch's 95% bootstrap "
+                "interval on the same data: draw each resample with replacement "
+                "(rng.integers(0, n, n), not a permutation) and take percentiles 2.5 and 97.5."
+            )
+    ok("intervals: ordered, contain the estimate, plausible widths.")
+
+
+def check_compute_optimal(compute_optimal, params: dict, C: float = 1e24) -> None:
+    """Check ``compute_optimal(params, C) -> (N_opt, D_opt)`` under C = 6 N D.
+
+    Verifies ``6 N_opt D_opt = C`` and ``N_opt`` equal (relative 1e-3) to the minimiser
+    of the student's own law along that line (Hoffmann et al. 2022, Eq. 4). Names
+    ``(D_opt, N_opt)`` in the wrong order, ``C`` used where ``C/6`` belongs, and the two
+    exponents swapped.
+    """
+    from ..fit import ChinchillaLaw
+
+    out = returned(compute_optimal(params, C), "compute_optimal(params, C)")
+    if np.size(out) != 2:
+        fail(f"compute_optimal returned {np.size(out)} value(s); return (N_opt, D_opt).")
+    n, d = (float(v) for v in np.ravel(out))
+    if not np.isclose(6 * n * d, C, rtol=1e-3):
+        fail(f"6 N_opt D_opt = {6 * n * d:.3g}, not the budget {C:.3g}: spend the whole budget (C = 6ND).")
+    p = {k: float(params[k]) for k in _NAMES}
+    law = ChinchillaLaw.from_params(**p)
+    ref_n = float(law.compute_optimal(C)[0])
+    ratio = n / ref_n
+    if not np.isclose(ratio, 1.0, rtol=1e-3):
+        al, be = p["alpha"], p["beta"]
+        G = (al * p["A"] / (be * p["B"])) ** (1 / (al + be))
+        mistakes = {
+            "you returned (D_opt, N_opt); return N_opt first": C / (6 * ref_n),
+            "use C / 6 (tokens times parameters), not C, in N_opt = G (C/6)^(beta/(alpha+beta))": G
+            * C ** (be / (al + be)),
+            "the exponent of N_opt is beta/(alpha+beta), not alpha/(alpha+beta)": G
+            * (C / 6) ** (al / (al + be)),
+        }
+        why = diagnose(n, mistakes, 1e-3)
+        fail(
+            f"N_opt is {ratio:.3g}x the loss minimiser along C = 6ND"
+            + (
+                f": {why}."
+                if why
+                else ". Check the exponent beta/(alpha+beta) and G = (alpha A / (beta B))^(1/(alpha+beta))."
+            )
+        )
+    ok(f"compute_optimal: C = {C:.0e} -> N_opt and D_opt minimise the law along C = 6ND.")
+
+
+def commit_prediction(**prediction) -> None:
+    """Record a prediction (with the time) before the final check run; prints it back.
+
+    Verifies at least one value is committed, and that every value is a finite positive
+    number (a model size and a loss are both positive).
+    """
+    if not prediction:
+        fail("commit at least one predicted number, e.g. commit_prediction(N_opt=..., loss=...).")
+    for name, value in prediction.items():
+        v = np.asarray(returned(value, name), float)
+        if v.size != 1 or not np.isfinite(v).all():
+            fail(f"{name} = {value!r}: commit one finite number (did the fit through the minima fail?).")
+        if float(v) <= 0:
+            fail(f"{name} = {float(v):.4g} is not positive: exponentiate the log-log fit (np.exp).")
+    _COMMITTED.clear()
+    _COMMITTED.update(prediction, committed_at=time.time())
+    print("committed:", {k: v for k, v in prediction.items()})
+
+
+def check_final_run(measured_loss: float, *, tolerance: float = 0.05) -> float:
+    """Compare the final run's loss with the committed prediction; returns the error.
+
+    Verifies a ``loss`` was committed and that the run produced a finite loss, then
+    prints whether the prediction was within ``tolerance`` nats (a missed prediction is
+    a result, not an error). Names a committed loss that is ``log(loss)``.
+    """
+    if "loss" not in _COMMITTED:
+        fail("no committed 'loss' prediction: call commit_prediction(loss=...) before the final run.")
+    measured = float(np.asarray(returned(measured_loss, "the measured loss"), float).ravel()[0])
+    if not np.isfinite(measured):
+        fail(f"the final run's loss is {measured}: training diverged or the width is wrong; no comparison possible.")
+    predicted = float(_COMMITTED["loss"])
+    err = measured - predicted
+    if abs(err) > tolerance and abs(np.exp(predicted) - measured) <= tolerance:
+        fail(
+            "the committed loss is the log of the loss you measured: you fitted log(loss_opt) "
+            "against log C; commit np.exp of the fitted value."
+        )
+    verdict = "within" if abs(err) <= tolerance else "outside"
+    print(
+        f"measured {measured:.3f} vs predicted {predicted:.3f}: "
+        f"error {err:+.3f} nats ({verdict} +-{tolerance})."
+    )
+    return err

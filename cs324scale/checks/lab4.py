@@ -1,0 +1,374 @@
+"""Checks for lab 4, forecasting with scaling laws (``labs/04_forecasting``).
+
+The lab forecasts held-out points of the Revisiting-NSL learning curves (Alabdulmohsin
+et al. 2022), backtests laws on them, and computes when a GPT-3 benchmark trend would
+reach a target:
+
+* Part 1, :func:`check_forecast`: ``forecast_point(curve, x, *, n_resamples, seed)``, a
+  saturating-law forecast with a 95% prediction interval.
+* Part 2, :func:`check_heldout_rmse`: ``heldout_rmse(estimator, curve)``;
+  :func:`check_backtest_table`: the table estimator -> RMSE per curve;
+  :func:`check_winners`: the best estimator per domain.
+* Part 3, :func:`check_crossing`: ``crossing_params(n_params, acc, target)``;
+  :func:`check_crossing_interval`: its 95% bootstrap interval.
+
+Each check compares the answer with a reference computed with :mod:`cs324scale.fit`.
+On failure it raises ``AssertionError`` with a message that says what is wrong and the
+likely cause (fitted on held-out points, a confidence interval where a prediction
+interval was asked for, log base, ...) without printing the expected value; on success
+it prints one line starting with ``OK:``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._feedback import close as _close
+from ._feedback import fail as _fail
+from ._feedback import interval as _interval
+from ._feedback import ok
+from ._feedback import scalar as _scalar
+
+__all__ = [
+    "check_backtest_table",
+    "check_crossing",
+    "check_crossing_interval",
+    "check_forecast",
+    "check_heldout_rmse",
+    "check_winners",
+]
+
+
+def _fit():
+    from .. import fit  # imported on first use: it pulls in jax
+
+    return fit
+
+
+# ------------------------------------------------------------- part 1: one forecast
+
+
+def _same_interval(got, ref, tol: float = 1e-3) -> bool:
+    """Both ends within ``tol`` times the reference interval's width."""
+    width = max(ref[1] - ref[0], 1e-300)
+    return abs(got[0] - ref[0]) <= tol * width and abs(got[1] - ref[1]) <= tol * width
+
+
+def check_forecast(fn, curve, *, n_resamples: int, seed: int = 0) -> None:
+    """Check ``fn(curve, x, *, n_resamples, seed) -> (prediction, (low, high))``.
+
+    Verifies the forecast (relative 1e-3) of :class:`~cs324scale.fit.SaturatingPowerLaw`
+    fitted to the curve's training points only, at ``x`` = its last held-out point, and
+    the 95% *prediction* interval that :func:`~cs324scale.fit.extrapolate` gives with
+    the same ``n_resamples`` and ``seed`` (the bootstrap is reproducible, so both ends
+    must match within 1e-3 of its width). Names: a fit that saw the held-out points, a
+    pure power law, the first held-out point, the observed loss, the confidence
+    interval, and an interval at another level (68, 80, 90 or 99%).
+
+    Args:
+        fn: The student's function.
+        curve: A Revisiting-NSL curve (``x_train, y_train, x_test, y_test``).
+        n_resamples: Bootstrap resamples passed to ``fn`` and to the reference.
+        seed: Seed passed to ``fn`` and to the reference.
+    """
+    fit = _fit()
+    x = float(curve.x_test[-1])
+    out = fn(curve, x, n_resamples=n_resamples, seed=seed)
+    if not isinstance(out, tuple) or len(out) != 2:
+        _fail("Return a pair: (prediction, (low, high)).")
+    pred, (lo, hi) = _scalar(out[0], "prediction"), _interval(out[1], "the interval")
+    ref = fit.extrapolate(
+        fit.SaturatingPowerLaw(),
+        curve.x_train,
+        curve.y_train,
+        at=x,
+        n_resamples=n_resamples,
+        seed=seed,
+    )
+    want = float(ref.prediction)
+    if not _close(pred, want, 1e-3):
+        if _close(pred, float(curve.y_test[-1]), 1e-9):
+            _fail("Your prediction is not the expected forecast: you returned the observed loss, not the forecast.")
+        x_all = np.r_[curve.x_train, curve.x_test]
+        y_all = np.r_[curve.y_train, curve.y_test]
+        leaked = fit.SaturatingPowerLaw().fit(x_all, y_all).predict(x)
+        straight = fit.PowerLaw().fit(curve.x_train, curve.y_train).predict(x)
+        first = ref.bootstrap.estimate.predict(curve.x_test[0])
+        alternatives = {
+            "you fitted on all points, held-out ones included: fit on x_train, y_train only": leaked,
+            "that is a pure power law's forecast; use the saturating law E + A x^-alpha": straight,
+            "you forecast at the first held-out point; use the last one, curve.x_test[-1]": first,
+        }
+        for why, alt in alternatives.items():
+            if _close(pred, float(alt), 1e-3):
+                _fail(f"Your prediction is not the expected forecast: {why}.")
+        _fail(
+            f"Your prediction is {100 * (pred / want - 1):+.1f}% off the forecast of a "
+            "saturating law fitted to the training points. Check which law, which points "
+            "and which x you used."
+        )
+    if not lo <= pred <= hi:
+        _fail("Your interval does not contain your own prediction; is it (low, high) at x?")
+    ci, pi = [float(v) for v in ref.ci], [float(v) for v in ref.pi]
+    if _same_interval((lo, hi), pi):
+        ok(f"forecast at x = {x:.3g} and its 95% prediction interval.")
+        return
+    if _same_interval((lo, hi), ci):
+        _fail(
+            "That is the confidence interval of the fitted curve (`.ci`). A new observation "
+            "also scatters around the curve: return the prediction interval (`.pi`)."
+        )
+    for level in (0.68, 0.8, 0.9, 0.99):
+        other = fit.extrapolate(
+            fit.SaturatingPowerLaw(), curve.x_train, curve.y_train, at=x,
+            n_resamples=n_resamples, seed=seed, level=level,
+        )
+        for kind in ("pi", "ci"):
+            if _same_interval((lo, hi), [float(v) for v in getattr(other, kind)]):
+                what = "prediction" if kind == "pi" else "confidence"
+                _fail(
+                    f"That is a {100 * level:.0f}% {what} interval; the task asks for the 95% "
+                    "prediction interval (`.pi` with the default level=0.95)."
+                )
+    width, ref_width = np.log(hi / lo), np.log(pi[1] / pi[0])
+    _fail(
+        f"Your interval is {width / ref_width:.2f} times as wide (in log loss) as, and not "
+        "the same as, the 95% prediction interval cs.fit.extrapolate gives with these "
+        "settings. Pass n_resamples=n_resamples and seed=seed, keep the default "
+        "level=0.95, and return `.pi`."
+    )
+
+
+# ---------------------------------------------------------------- part 2: backtest
+
+
+def check_heldout_rmse(fn, curves) -> None:
+    """Check ``fn(estimator, curve) -> float``: RMSE of log loss on held-out points.
+
+    Compared with :func:`cs324scale.fit.backtest` (fit on ``x_train, y_train``, predict
+    ``x_test``, root mean squared natural-log error) for a power law and a log-linear
+    law on each of ``curves``.
+    """
+    fit = _fit()
+    for make in (fit.PowerLaw, fit.LogLinear):
+        for c in curves:
+            got = _scalar(fn(make(), c), f"fn({make.__name__}(), curve)")
+            want = float(fit.backtest(make, [c]).rmse[0])
+            if _close(got, want, 1e-6):
+                continue
+            law = make().fit(c.x_train, c.y_train)
+            pred = law.predict(c.x_test)
+            err = np.log(pred) - np.log(c.y_test)
+            everything = make().fit(np.r_[c.x_train, c.x_test], np.r_[c.y_train, c.y_test])
+            leaked = np.log(everything.predict(c.x_test)) - np.log(c.y_test)
+            on_train = np.log(law.predict(c.x_train)) - np.log(c.y_train)
+            causes = {
+                "you returned the mean squared error: take the square root": np.mean(err**2),
+                "the error is in loss units: compare log(prediction) with log(y_test)": np.sqrt(
+                    np.mean((pred - c.y_test) ** 2)
+                ),
+                "you used log10; the benchmark uses natural logs (np.log)": want / np.log(10),
+                "that is a mean absolute error: square, average, then take the root": np.mean(
+                    np.abs(err)
+                ),
+                "the law was fitted on the held-out points too: fit on x_train only": np.sqrt(
+                    np.mean(leaked**2)
+                ),
+                "you scored the training points; score the held-out x_test, y_test": np.sqrt(
+                    np.mean(on_train**2)
+                ),
+            }
+            for why, alt in causes.items():
+                if _close(got, float(alt), 1e-6):
+                    _fail(f"{make.__name__} on {c.domain} / {c.model}: {why}.")
+            _fail(
+                f"{make.__name__} on {c.domain} / {c.model}: your RMSE is "
+                f"{got / want:.2f} times the expected one. Fit on the training points, "
+                "predict x_test, and take sqrt(mean((log pred - log y_test)^2))."
+            )
+    ok(f"held-out RMSE of log loss matches on {len(curves)} curves for two laws.")
+
+
+def check_backtest_table(table, estimators, curves) -> None:
+    """Check ``table``: a dict estimator name -> array of held-out RMSE, one per curve.
+
+    Args:
+        table: The student's table.
+        estimators: The dict name -> estimator class the lab asked to compare.
+        curves: The curves, in the order the table's arrays follow.
+    """
+    fit = _fit()
+    if not isinstance(table, dict):
+        _fail(f"table is a {type(table).__name__}; make it a dict: estimator name -> RMSEs.")
+    missing = [n for n in estimators if n not in table]
+    if missing:
+        _fail(f"table has no entry for {missing}; add one array per estimator.")
+    for name, make in estimators.items():
+        got = np.asarray(table[name], dtype=float)
+        if got.shape != (len(curves),):
+            _fail(
+                f"table[{name!r}] has shape {got.shape}; expected ({len(curves)},), one "
+                "RMSE per curve in the order of `curves`."
+            )
+        want = fit.backtest(make, curves).rmse
+        if np.allclose(got, want, rtol=1e-6, equal_nan=True):
+            continue
+        if np.allclose(np.sort(got), np.sort(want), rtol=1e-6):
+            _fail(
+                f"table[{name!r}] holds the right numbers in the wrong order; keep the order of `curves`."
+            )
+        bad = int(np.flatnonzero(~np.isclose(got, want, rtol=1e-6))[0])
+        c = curves[bad]
+        _fail(
+            f"table[{name!r}] differs on curve {bad} ({c.domain} / {c.model}) by a factor "
+            f"{got[bad] / want[bad]:.2f}. Use a fresh {name} fit per curve, on that "
+            "curve's training points; your heldout_rmse passed its check, so reuse it."
+        )
+    ok(f"{len(estimators)} estimators x {len(curves)} curves, every RMSE matches.")
+
+
+def check_winners(winners, table, curves) -> None:
+    """Check ``winners``: dict domain -> estimator name with the lowest mean RMSE there."""
+    if not isinstance(winners, dict):
+        _fail(f"winners is a {type(winners).__name__}; make it a dict: domain -> estimator name.")
+    domains = sorted({c.domain for c in curves})
+    if sorted(winners) != domains:
+        _fail(f"winners has keys {sorted(winners)}; expected one per domain: {domains}.")
+    names = list(table)
+    dom = np.array([c.domain for c in curves])
+    for d in domains:
+        means = {n: float(np.nanmean(np.asarray(table[n], float)[dom == d])) for n in names}
+        best = min(means, key=means.get)
+        if winners[d] not in means:
+            _fail(f"winners[{d!r}] = {winners[d]!r} is not one of the estimators {names}.")
+        if winners[d] != best:
+            worst = max(means, key=means.get)
+            hint = (
+                " That is the highest mean RMSE: lower is better."
+                if winners[d] == worst
+                else " Average the RMSE over that domain's curves only, then take the smallest."
+            )
+            _fail(
+                f"winners[{d!r}] = {winners[d]!r} does not have the lowest mean RMSE on {d}.{hint}"
+            )
+    ok(f"the winner of each domain ({', '.join(domains)}) is the lowest mean RMSE.")
+
+
+# ------------------------------------------------------------- part 3: crossing a target
+
+
+def check_crossing(fn) -> None:
+    """Check ``fn(n_params, acc_pct, target_pct) -> parameters`` (linear in log N trend).
+
+    Verifies the answer (relative 1e-4) on data on an exact line ``acc = a + b log N``
+    (where the answer is known) and on noisy data, against
+    :func:`cs324scale.fit.crossing_scale` of a :class:`~cs324scale.fit.LogLinear` fit.
+    Names: log N (any base) returned instead of N, a flipped sign, ``10 **`` undoing a
+    natural log, slope and intercept swapped, a line in N instead of log N, and a
+    multiple of the largest model.
+    """
+    fit = _fit()
+    n = np.array([1e8, 4e8, 1.6e9, 6.4e9, 2.56e10])
+    rng = np.random.default_rng(7)
+    cases = [
+        ("an exact line", 40 + 2.0 * np.log2(n / 1e8), 60.0),
+        ("noisy data", 50 + 3.0 * np.log2(n / 1e8) + rng.normal(0, 1.5, n.size), 90.0),
+    ]
+    for what, acc, target in cases:
+        got = _scalar(fn(n, acc, target), f"fn(n_params, acc, {target})")
+        want = fit.crossing_scale(fit.LogLinear().fit(n, acc), target)
+        if _close(got, want, 1e-4):
+            continue
+        slope, icpt = np.polyfit(np.log(n), acc, 1)
+        if got <= 0:
+            _fail(f"On {what}: a number of parameters must be positive; got {got:.3g}.")
+        causes = {
+            "you returned log10(N); return N itself (10 ** ...)": np.log10(want),
+            "you returned the natural log of N; return N itself (np.exp(...))": np.log(want),
+            "you returned log2(N); return N itself (2 ** ...)": np.log2(want),
+            "you returned a multiple of the largest model; return parameters": want / n[-1],
+            "the sign is flipped: solve a + b log N = target, log N = (target - a) / b": 1 / want,
+            "np.log was undone with 10 **; undo it with np.exp": 10 ** np.log(want),
+            "slope and intercept are swapped: np.polyfit returns the slope first": np.exp(
+                (target - slope) / icpt
+            ),
+        }
+        for why, alt in causes.items():
+            if _close(got, float(alt), 1e-4):
+                _fail(f"On {what}: {why}.")
+        line_in_n = np.polyfit(n, acc, 1)
+        if _close(got, (target - line_in_n[1]) / line_in_n[0], 1e-4):
+            _fail(f"On {what}: the line must be in log N, not in N: fit acc against np.log(n).")
+        _fail(
+            f"On {what}: your crossing is {got / want:.3g} times the expected parameter "
+            "count. Fit acc = a + b log N by least squares, then solve a + b log N = target."
+        )
+    ok("the crossing of a linear-in-log-N trend is right on exact and noisy data.")
+
+
+def _protocol_samples(n_params, acc, target, *, n_resamples: int, seed: int) -> np.ndarray:
+    """Crossings over resamples drawn exactly as the lab says (one size only: skipped)."""
+    n_params, acc = np.asarray(n_params, float), np.asarray(acc, float)
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(n_resamples):
+        idx = rng.integers(0, len(n_params), size=len(n_params))
+        if np.unique(n_params[idx]).size > 1:
+            slope, icpt = np.polyfit(np.log(n_params[idx]), acc[idx], 1)
+            out.append(np.exp((target - icpt) / slope))
+    return np.asarray(out)
+
+
+def check_crossing_interval(fn, n_params, acc, target, *, n_resamples: int, seed: int = 0) -> None:
+    """Check ``fn(n_params, acc, target, *, n_resamples, seed) -> (low, high)``.
+
+    A 95% percentile bootstrap interval (models resampled with replacement) for the
+    parameters at which the linear-in-log trend crosses ``target``. Verifies: values in
+    parameters (not log parameters or accuracies), the crossing of the full-data line
+    inside, and a width in log N within 0.85 to 1.2 times that of
+    :func:`cs324scale.fit.crossing_interval` on the same data (different random
+    resamples move a correct interval by less than that). When the resamples were drawn
+    as the lab says (``rng = np.random.default_rng(seed)``, ``rng.integers``), names the
+    percentiles used if they are not 2.5 and 97.5.
+    """
+    fit = _fit()
+    lo, hi = _interval(
+        fn(n_params, acc, target, n_resamples=n_resamples, seed=seed), "the interval"
+    )
+    est, (rlo, rhi), _ = fit.crossing_interval(
+        fit.LogLinear(), n_params, acc, target, n_resamples=n_resamples, seed=seed
+    )
+    if hi < 1e3:
+        _fail(
+            "The interval's values are tiny for parameter counts: return parameters (not "
+            "log parameters, not accuracies)."
+        )
+    if not lo < est < hi:
+        _fail(
+            "Your interval does not contain the crossing of the line fitted to all models. "
+            "Resample the models (pairs of N and accuracy) with replacement, refit, solve "
+            "for the crossing each time, then take the 2.5th and 97.5th percentiles."
+        )
+    samples = _protocol_samples(n_params, acc, target, n_resamples=n_resamples, seed=seed)
+    if _close([lo, hi], np.percentile(samples, [2.5, 97.5]), 1e-6):
+        ok("a 95% bootstrap interval for the crossing.")
+        return
+    for q in (0.0, 0.5, 1.0, 5.0, 10.0, 16.0, 25.0):
+        if _close([lo, hi], np.percentile(samples, [q, 100 - q]), 1e-6):
+            _fail(
+                f"You took percentiles {q:g} and {100 - q:g} of the resampled crossings: a "
+                f"{100 - 2 * q:g}% interval. A 95% interval takes percentiles 2.5 and 97.5."
+            )
+    ratio = np.log(hi / lo) / np.log(rhi / rlo)
+    if not 0.85 < ratio < 1.2:
+        narrow = ratio < 1
+        _fail(
+            f"Your interval is {'narrower' if narrow else 'wider'} than a 95% bootstrap "
+            f"interval by a factor {ratio if not narrow else 1 / ratio:.2f} (in log N). "
+            + (
+                "Did you resample the x and y of each model together, and use percentiles 2.5 and 97.5?"
+                if narrow
+                else "Did you use percentiles 2.5 and 97.5 (not 0 and 100), and refit each resample?"
+            )
+        )
+    ok("a 95% bootstrap interval for the crossing, of the expected width.")

@@ -1,0 +1,600 @@
+"""Tests for cs324scale.checks: every lab check passes the reference answer (the
+solution's) and rejects typical wrong answers with a message naming the mistake."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import cs324scale as cs
+from cs324scale.checks import lab1, lab2, lab3, lab4
+
+
+def fails(match: str):
+    return pytest.raises(AssertionError, match=match)
+
+
+# ============================================================================== lab 1
+
+
+def _mc(ns, *, sigma, trials, rng, scale=None, axis=1):
+    """The solution's Monte Carlo; ``scale`` and ``axis`` inject the classic mistakes."""
+    s = sigma if scale is None else scale
+    return np.array([np.mean((s * rng.standard_normal((trials, n))).mean(axis) ** 2) for n in ns])
+
+
+def test_mean_estimation_accepts_the_solution(capsys):
+    lab1.check_mean_estimation(_mc)
+    assert capsys.readouterr().out.startswith("OK:")
+
+
+def test_mean_estimation_names_mistakes():
+    def single_samples(ns, *, sigma, trials, rng):
+        return np.array([np.mean((sigma * rng.standard_normal(trials)) ** 2) for n in ns])
+
+    with fails("single samples"):
+        lab1.check_mean_estimation(single_samples)
+    with fails("factor sigma\\^2"):
+        lab1.check_mean_estimation(lambda ns, *, sigma, **kw: _mc(ns, sigma=sigma, scale=sigma**2, **kw))
+    with fails("does not grow with sigma"):
+        lab1.check_mean_estimation(lambda ns, *, sigma, **kw: _mc(ns, sigma=sigma, scale=1.0, **kw))
+    with fails("trial axis \\(axis 0\\)"):
+        lab1.check_mean_estimation(lambda ns, **kw: _mc(ns, axis=0, **kw))
+    with fails("without Monte Carlo noise"):
+        lab1.check_mean_estimation(lambda ns, *, sigma, **kw: sigma**2 / np.asarray(ns))
+    with fails("shape"):
+        lab1.check_mean_estimation(lambda ns, **kw: np.zeros(2))
+    with fails("return"):
+        lab1.check_mean_estimation(lambda ns, **kw: None)
+
+
+def test_slope_accepts_and_names_mistakes(capsys):
+    lab1.check_slope(-0.98, -1.0, tol=0.05)
+    lab1.check_slope(np.log(4.0) + 0.05, np.log(4.0), tol=0.15, what="the intercept log A")
+    assert capsys.readouterr().out.count("OK:") == 2
+    with fails("off by \\+0.200"):
+        lab1.check_slope(-0.8, -1.0, tol=0.05)
+    with fails("sign is wrong.*alpha"):
+        lab1.check_slope(1.0, -1.0, tol=0.05)
+    with fails("pass log\\(A\\), not A"):
+        lab1.check_slope(4.0, np.log(4.0), tol=0.15, what="the intercept log A")
+    with fails("base-10"):
+        lab1.check_slope(np.log10(4.0), np.log(4.0), tol=0.15, what="the intercept log A")
+    with fails("fit failed"):
+        lab1.check_slope(np.nan, -1.0, tol=0.05)
+
+
+def _box_solution(x_train, y_train, x_query, side):
+    """Task 3 of solutions/01_data_scaling_laws.py."""
+    m = int(np.ceil(1.0 / side - 1e-9))
+    powers = m ** np.arange(x_train.shape[1])
+
+    def box_of(x):
+        return np.clip(np.floor(x / side).astype(int), 0, m - 1) @ powers
+
+    sums = np.bincount(box_of(x_train), weights=y_train, minlength=m ** x_train.shape[1])
+    counts = np.bincount(box_of(x_train), minlength=m ** x_train.shape[1])
+    means = np.where(counts > 0, sums / np.maximum(counts, 1), 0.0)
+    return means[box_of(x_query)]
+
+
+def _boxes(x, y, xq, side, *, m=None, to_int=np.floor, empty=0.0):
+    m = int(np.ceil(1.0 / side - 1e-9)) if m is None else m
+    base = m ** np.arange(x.shape[1])
+
+    def cell(z):
+        return np.clip(to_int(z / side).astype(int), 0, m - 1) @ base
+
+    counts = np.bincount(cell(x), minlength=m ** x.shape[1])
+    sums = np.bincount(cell(x), weights=y, minlength=m ** x.shape[1])
+    return np.where(counts > 0, sums / np.maximum(counts, 1), empty)[cell(xq)]
+
+
+def test_box_estimator_accepts_the_solution_and_the_library(capsys):
+    lab1.check_box_estimator(_box_solution)
+    lab1.check_box_estimator(cs.toys.box_estimate)
+    assert capsys.readouterr().out.count("OK:") == 2
+
+
+def test_box_estimator_names_mistakes():
+    with fails("global mean"):
+        lab1.check_box_estimator(lambda x, y, xq, side: np.full(len(xq), y.mean()))
+    with fails("shape"):
+        lab1.check_box_estimator(lambda x, y, xq, side: np.zeros((len(xq), 1)))
+    with fails("NaN predictions"):
+        lab1.check_box_estimator(lambda x, y, xq, side: _boxes(x, y, xq, side, empty=np.nan))
+    with fails("box without training points must be predicted as 0"):
+        lab1.check_box_estimator(lambda x, y, xq, side: _boxes(x, y, xq, side, empty=y.mean()))
+    with fails("ceil\\(1/side\\)"):
+        lab1.check_box_estimator(lambda x, y, xq, side: _boxes(x, y, xq, side, m=int(1 / side)))
+    with fails("floor\\(x / side\\), not round"):
+        lab1.check_box_estimator(lambda x, y, xq, side: _boxes(x, y, xq, side, to_int=np.round))
+    with fails("only the first coordinate"):
+        lab1.check_box_estimator(lambda x, y, xq, side: _boxes(x[:, :1], y, xq[:, :1], side))
+    with fails("return"):
+        lab1.check_box_estimator(lambda x, y, xq, side: None)
+
+
+def test_box_exponents_accepts_and_names_mistakes(capsys):
+    lab1.check_box_exponents([1, 2, 3], [-0.66, -0.5, -0.41])
+    assert "OK:" in capsys.readouterr().out
+    with fails("every slope is positive"):
+        lab1.check_box_exponents([1, 2, 3], [0.66, 0.5, 0.41])
+    with fails("d = 1 is off the optimal-side rate.*n\\*\\*\\(-1/\\(d\\+2\\)\\)"):
+        lab1.check_box_exponents([1, 2, 3], [-0.5, -0.5, -0.38])  # the lecture's side in d = 1
+    with fails("shallower"):
+        lab1.check_box_exponents([1, 2, 3], [-0.62, -0.43, -0.45])
+    with fails("shape"):
+        lab1.check_box_exponents([1, 2, 3], [-0.66, -0.5])
+
+
+def test_intrinsic_dimension_from_the_mystery_curve(capsys):
+    """The solution's estimate (Task 5) on the shipped mystery data passes the check."""
+    curve = lab1.mystery_manifold_curve(np.logspace(2, 3.7, 6).astype(int), key=0)
+    k_hat = -2.0 / -cs.fit.PowerLaw().fit(curve.n, curve.mse).alpha_
+    lab1.check_intrinsic_dimension(k_hat)
+    assert "OK:" in capsys.readouterr().out
+    with fails("far too large"):
+        lab1.check_intrinsic_dimension(24.0)  # the number of coordinates
+    with fails("not -1/slope"):
+        lab1.check_intrinsic_dimension(k_hat / 2)  # -1/slope
+    with fails("a dimension is positive"):
+        lab1.check_intrinsic_dimension(-k_hat)  # 2/slope
+
+
+# ============================================================================== lab 2
+
+
+def _population(mode: str = "solution"):
+    """Task 1 of solutions/02_hyperparameter_transfer.py; ``mode`` injects one mistake."""
+    import jax
+    import jax.numpy as jnp
+    import optax
+
+    data = cs.train.shakespeare()
+    tokens = jnp.asarray(data.train)
+
+    def train_population(cfg, lrs, seeds, *, steps, batch_size=64):
+        val = jnp.asarray(cs.train.engine.eval_windows(data.val, cfg, n_windows=1024, batch_size=batch_size))
+        scales = cs.train.mlp.lr_scales(cfg)
+
+        def one(lr, seed):
+            key = jax.random.key(0) if mode == "same_seed" else jax.random.key(seed)
+            k_init, k_data = jax.random.split(key)
+            params = cs.train.mlp.init(cfg, key=k_init)
+            opt = optax.adam(lr)
+
+            def step(carry, t):
+                params, state = carry
+                w = cs.train.sample_windows(tokens, cfg.context + 1, batch_size, key=jax.random.fold_in(k_data, t))
+                loss, grads = jax.value_and_grad(lambda p: cs.train.mlp.loss(cfg, p, w))(params)
+                if mode == "scaled_gradients":
+                    grads = jax.tree.map(lambda g, s: g * s, grads, scales)
+                updates, state = opt.update(grads, state, params)
+                if mode != "scaled_gradients":
+                    updates = jax.tree.map(lambda u, s: u * s, updates, scales)
+                return (optax.apply_updates(params, updates), state), loss
+
+            (params, _), losses = jax.lax.scan(step, (params, opt.init(params)), jnp.arange(steps))
+            if mode == "train_loss":
+                return losses[-1]
+            return jax.lax.map(lambda w: cs.train.mlp.loss(cfg, params, w), val).mean()
+
+        lr_grid, seed_grid = np.meshgrid(np.asarray(lrs, np.float32), np.asarray(seeds, np.int32), indexing="ij")
+        out = jax.jit(jax.vmap(one))(jnp.asarray(lr_grid.ravel()), jnp.asarray(seed_grid.ravel()))
+        out = np.asarray(out).reshape(len(lrs), len(seeds))
+        return out.T if mode == "transposed" else out
+
+    return train_population
+
+
+@pytest.mark.slow
+def test_population_accepts_the_solution(capsys):
+    lab2.check_population(_population())
+    assert "OK: train_population" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "mode, match",
+    [
+        ("scaled_gradients", "update\\* by `scales`"),
+        ("same_seed", "both seeds give identical losses"),
+        ("transposed", "shape \\(2, 3\\); expected \\(3, 2\\)"),
+        ("train_loss", "validation windows, not a training batch"),
+    ],
+)
+def test_population_names_mistakes(mode, match):
+    with fails(match):
+        lab2.check_population(_population(mode))
+
+
+LRS = np.geomspace(1.5e-3, 4.8e-2, 6)
+WIDTHS = np.array([12, 24, 48, 96])
+
+
+def _table():
+    """A loss table (widths x rates) whose minimum moves to lower rates with width."""
+    x = np.log(LRS)[None, :]
+    centre = np.log(2e-2) - 0.5 * np.log(WIDTHS / 12.0)[:, None]
+    return 2.5 - 0.1 * np.log(WIDTHS)[:, None] + 0.05 * (x - centre) ** 2
+
+
+def _lr_star(lrs, table):
+    """Task 3 of the solution: grid minimum refined by a parabola in log lr."""
+    x = np.log(lrs)
+    out = []
+    for row in table:
+        j = int(np.clip(np.nanargmin(row), 1, len(x) - 2))
+        c2, c1, _ = np.polyfit(x[j - 1 : j + 2], row[j - 1 : j + 2], 2)
+        best = -c1 / (2 * c2) if c2 > 0 else x[np.nanargmin(row)]
+        out.append(np.exp(np.clip(best, x[0], x[-1])))
+    return np.array(out)
+
+
+def test_lr_star_accepts_the_solution_and_the_grid_minimum(capsys):
+    lab2.check_lr_star(_lr_star, LRS, _table())
+    lab2.check_lr_star(lambda lrs, t: lrs[np.argmin(t, axis=1)], LRS, _table())
+    assert capsys.readouterr().out.count("OK:") == 2
+
+
+def test_lr_star_names_mistakes():
+    table = _table()
+    with fails("shape \\(6,\\); expected \\(4,\\)"):
+        lab2.check_lr_star(lambda lrs, t: lrs[np.argmin(t, axis=0)], LRS, table)  # over widths
+    with fails("column index"):
+        lab2.check_lr_star(lambda lrs, t: np.argmin(t, axis=1), LRS, table)
+    with fails("argmax"):
+        lab2.check_lr_star(lambda lrs, t: lrs[np.argmax(t, axis=1)], LRS, table)
+    with fails("lowest loss; return the learning rate"):
+        lab2.check_lr_star(lambda lrs, t: t.min(axis=1), LRS, table)
+    with fails("log\\(lr\\*\\)"):
+        lab2.check_lr_star(lambda lrs, t: np.log(lrs[np.argmin(t, axis=1)]), LRS, table)
+    with fails("off by one"):
+        lab2.check_lr_star(lambda lrs, t: lrs[np.argmin(t, axis=1) + 1], LRS, table)
+
+
+def _trend(widths, lr_star):
+    slope, intercept = np.polyfit(np.log(widths), np.log(lr_star), 1)
+    return float(slope), float(intercept)
+
+
+def test_lr_trend_accepts_and_names_mistakes(capsys):
+    star = _lr_star(LRS, _table())
+    lab2.check_lr_trend(_trend, WIDTHS, star)
+    assert "OK:" in capsys.readouterr().out
+    with fails("linear space"):
+        lab2.check_lr_trend(lambda w, s: tuple(np.polyfit(w, s, 1)), WIDTHS, star)
+    with fails("swapped"):
+        lab2.check_lr_trend(lambda w, s: _trend(w, s)[::-1], WIDTHS, star)
+    with fails("log10"):
+        lab2.check_lr_trend(lambda w, s: tuple(np.polyfit(np.log10(w), np.log10(s), 1)), WIDTHS, star)
+    with fails("return \\(slope, intercept\\)"):
+        lab2.check_lr_trend(lambda w, s: _trend(w, s)[0], WIDTHS, star)
+
+
+def _loglinear_at(widths, losses, width):
+    slope, a = np.polyfit(np.log(widths), losses, 1)
+    return float(a + slope * np.log(width))
+
+
+def _prediction(big=512):
+    table = _table()
+    star = _lr_star(LRS, table)
+    j = int(np.argmin(table[:2].mean(axis=0)))
+    fixed, tuned = table[:, j], table.min(axis=1)
+    s, i = _trend(WIDTHS, star)
+    pred = {
+        "fixed": _loglinear_at(WIDTHS, fixed, big),
+        "tuned": _loglinear_at(WIDTHS, tuned, big),
+        "lr_big": float(np.exp(i + s * np.log(big))),
+    }
+    return pred, (WIDTHS, fixed, tuned, big), star
+
+
+def test_prediction_accepts_the_solution(capsys):
+    pred, args, star = _prediction()
+    lab2.check_prediction(pred, *args, lr_star=star)
+    assert "OK:" in capsys.readouterr().out
+
+
+def test_prediction_names_mistakes():
+    pred, args, star = _prediction()
+    with fails("'tuned' prediction"):
+        lab2.check_prediction({**pred, "fixed": pred["tuned"]}, *args, lr_star=star)
+    with fails("lacks 'lr_big'"):
+        lab2.check_prediction({"fixed": pred["fixed"], "tuned": pred["tuned"]}, *args, lr_star=star)
+    with fails("widest width you trained"):  # lr* of the last trained width: not extrapolated
+        lab2.check_prediction({**pred, "lr_big": star[-1]}, *args, lr_star=star)
+    with fails("positive learning rate"):  # the log of the rate
+        lab2.check_prediction({**pred, "lr_big": np.log(pred["lr_big"])}, *args, lr_star=star)
+    widths, fixed, _, big = args
+    slope, a = np.polyfit(widths, fixed, 1)
+    with fails("linear in log\\(width\\)"):
+        lab2.check_prediction({**pred, "fixed": a + slope * big}, *args, lr_star=star)
+
+
+# ============================================================================== lab 3
+
+
+def _objective(theta, logN, logD, logL, delta=1e-3, *, quad=0.5, lin=0.5, huber=True, mean=False):
+    """Task 1 of solutions/03_compute_optimal_scaling.py; keywords inject mistakes."""
+    a, b, e, alpha, beta = theta
+    pred = np.logaddexp.reduce(np.stack([a - alpha * logN, b - beta * logD, np.full_like(logN, e)]), axis=0)
+    r = np.abs(pred - logL)
+    terms = np.where(r <= delta, quad * r**2, delta * (r - lin * delta)) if huber else 0.5 * r**2
+    return float(np.mean(terms) if mean else np.sum(terms))
+
+
+def test_objective_accepts_the_solution(capsys):
+    lab3.check_objective(_objective)
+    assert "OK:" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "mistake, match",
+    [
+        ({"mean": True}, "mean of the Huber terms"),
+        ({"huber": False}, "squared error"),
+        ({"quad": 1.0}, "quadratic branch"),
+        ({"lin": 0.0}, "linear branch"),
+    ],
+)
+def test_objective_names_mistakes(mistake, match):
+    with fails(match):
+        lab3.check_objective(lambda *a: _objective(*a, **mistake))
+
+
+def test_objective_rejects_swapped_exponents():
+    with fails("off by a factor"):
+        lab3.check_objective(lambda th, *a: _objective(np.asarray(th)[[0, 1, 2, 4, 3]], *a))
+
+
+# Epoch's replication (shipped data README): the solution's fit lands on it.
+EPOCH = {"E": 1.817, "A": 482.01, "B": 2085.43, "alpha": 0.3478, "beta": 0.3658}
+
+
+def test_chinchilla_fit_accepts_and_names_mistakes(capsys):
+    lab3.check_chinchilla_fit(EPOCH)
+    assert "OK:" in capsys.readouterr().out
+    with fails("looks like log A"):
+        lab3.check_chinchilla_fit({**EPOCH, "A": np.log(EPOCH["A"])})
+    with fails("A and B look swapped"):
+        lab3.check_chinchilla_fit({**EPOCH, "A": EPOCH["B"], "B": EPOCH["A"]})
+    with fails("E = 1.69.*below Epoch's 95% interval"):
+        lab3.check_chinchilla_fit({**EPOCH, "E": 1.69})  # Hoffmann et al.'s value, not this data's
+    with fails("lacks 'beta'"):
+        lab3.check_chinchilla_fit({k: v for k, v in EPOCH.items() if k != "beta"})
+
+
+def test_intervals_accept_and_name_mistakes(capsys):
+    epoch = cs.train.lecture_experiments.epoch_intervals()
+    lab3.check_intervals(epoch, EPOCH)
+    assert "OK:" in capsys.readouterr().out
+    with fails("low must be below high"):
+        lab3.check_intervals({k: v[::-1] for k, v in epoch.items()}, EPOCH)
+    tiny = {k: (EPOCH[k] * (1 - 1e-4), EPOCH[k] * (1 + 1e-4)) for k in EPOCH}  # permuted, not resampled
+    with fails("with replacement"):
+        lab3.check_intervals(tiny, EPOCH)
+    logs = {k: tuple(np.log(v)) for k, v in epoch.items()}
+    with fails("outside its own bootstrap interval"):
+        lab3.check_intervals(logs, EPOCH)
+    with fails("wider than half its value"):
+        lab3.check_intervals({**epoch, "E": (0.5, 3.0)}, EPOCH)
+
+
+def _compute_optimal(params, C, *, exponent="beta", c6=6.0):
+    al, be = params["alpha"], params["beta"]
+    G = (al * params["A"] / (be * params["B"])) ** (1 / (al + be))
+    n_opt = G * (C / c6) ** ((be if exponent == "beta" else al) / (al + be))
+    return n_opt, C / (6 * n_opt)
+
+
+def test_compute_optimal_accepts_and_names_mistakes(capsys):
+    lab3.check_compute_optimal(_compute_optimal, EPOCH)
+    assert "OK:" in capsys.readouterr().out
+    with fails("\\(D_opt, N_opt\\)"):
+        lab3.check_compute_optimal(lambda p, C: _compute_optimal(p, C)[::-1], EPOCH)
+    with fails("use C / 6"):
+        lab3.check_compute_optimal(lambda p, C: _compute_optimal(p, C, c6=1.0), EPOCH)
+    with fails("exponent of N_opt is beta"):
+        lab3.check_compute_optimal(lambda p, C: _compute_optimal(p, C, exponent="alpha"), EPOCH)
+    with fails("spend the whole budget"):
+        lab3.check_compute_optimal(lambda p, C: (_compute_optimal(p, C)[0], C / _compute_optimal(p, C)[0]), EPOCH)
+
+
+def test_commit_then_final_run(capsys):
+    lab3._COMMITTED.clear()
+    with fails("no committed 'loss'"):
+        lab3.check_final_run(2.3)
+    lab3.commit_prediction(N_opt=2.0e4, loss=2.30)
+    assert lab3.check_final_run(2.32) == pytest.approx(0.02)
+    assert "within" in capsys.readouterr().out
+    assert lab3.check_final_run(2.50) == pytest.approx(0.20)  # a miss is a result, not an error
+    assert "outside" in capsys.readouterr().out
+    with fails("diverged"):
+        lab3.check_final_run(float("nan"))
+
+
+def test_commit_and_final_run_name_mistakes():
+    lab3._COMMITTED.clear()
+    with fails("commit at least one"):
+        lab3.commit_prediction()
+    with fails("finite"):
+        lab3.commit_prediction(N_opt=2.0e4, loss=float("nan"))
+    with fails("not positive"):
+        lab3.commit_prediction(N_opt=2.0e4, loss=-0.2)
+    lab3.commit_prediction(N_opt=2.0e4, loss=float(np.log(2.31)))  # forgot np.exp
+    with fails("log of the loss"):
+        lab3.check_final_run(2.31)
+    lab3._COMMITTED.clear()
+
+
+# ============================================================================== lab 4
+
+
+@pytest.fixture(scope="module")
+def lm_curve():
+    return next(c for c in cs.published.revisiting_nsl_curves("LM") if c.model == "1.07e+09")
+
+
+def _forecast(curve, x, *, n_resamples, seed, kind="pi", level=0.95):
+    """Part 1 of solutions/04_forecasting.py; ``kind`` and ``level`` inject mistakes."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", cs.fit.FitConvergenceWarning)
+        f = cs.fit.extrapolate(
+            cs.fit.SaturatingPowerLaw(), curve.x_train, curve.y_train, at=x,
+            n_resamples=n_resamples, seed=seed, level=level,
+        )
+    return float(f.prediction), tuple(float(v) for v in getattr(f, kind))
+
+
+def test_forecast_accepts_the_solution(lm_curve, capsys):
+    lab4.check_forecast(_forecast, lm_curve, n_resamples=20, seed=0)
+    assert "OK:" in capsys.readouterr().out
+
+
+def test_forecast_names_mistakes(lm_curve):
+    kw = {"n_resamples": 20, "seed": 0}
+    with fails("confidence interval"):
+        lab4.check_forecast(lambda *a, **k: _forecast(*a, kind="ci", **k), lm_curve, **kw)
+    with fails("90% prediction interval"):
+        lab4.check_forecast(lambda *a, **k: _forecast(*a, level=0.9, **k), lm_curve, **kw)
+    with fails("seed=seed"):  # the seed it was given is ignored
+        lab4.check_forecast(lambda c, x, *, n_resamples, seed: _forecast(c, x, n_resamples=n_resamples, seed=seed + 1), lm_curve, **kw)
+
+    def leaked(c, x, **k):
+        law = cs.fit.SaturatingPowerLaw().fit(np.r_[c.x_train, c.x_test], np.r_[c.y_train, c.y_test])
+        p = float(law.predict(x))
+        return p, (0.9 * p, 1.1 * p)
+
+    with fails("held-out ones included"):
+        lab4.check_forecast(leaked, lm_curve, **kw)
+    with fails("observed loss"):
+        lab4.check_forecast(lambda c, x, **k: (float(c.y_test[-1]), (0.0, 1e9)), lm_curve, **kw)
+    with fails("Return a pair"):
+        lab4.check_forecast(lambda c, x, **k: _forecast(c, x, **k)[0], lm_curve, **kw)
+
+
+def _rmse(est, c):
+    pred = est.clone().fit(c.x_train, c.y_train).predict(c.x_test)
+    return float(np.sqrt(np.mean((np.log(pred) - np.log(c.y_test)) ** 2)))
+
+
+def test_heldout_rmse_accepts_and_names_mistakes(capsys):
+    curves = cs.published.revisiting_nsl_curves("NMT")[:2]
+    lab4.check_heldout_rmse(_rmse, curves)
+    assert "OK:" in capsys.readouterr().out
+    with fails("square root"):
+        lab4.check_heldout_rmse(lambda e, c: _rmse(e, c) ** 2, curves)
+    with fails("log10"):
+        lab4.check_heldout_rmse(lambda e, c: _rmse(e, c) / np.log(10), curves)
+
+    def on_train(est, c):
+        pred = est.clone().fit(c.x_train, c.y_train).predict(c.x_train)
+        return float(np.sqrt(np.mean((np.log(pred) - np.log(c.y_train)) ** 2)))
+
+    with fails("scored the training points"):
+        lab4.check_heldout_rmse(on_train, curves)
+
+
+def test_backtest_table_and_winners(capsys):
+    curves = cs.published.revisiting_nsl_curves("NMT")[:2]
+    ests = {"power law": cs.fit.PowerLaw, "log-linear": cs.fit.LogLinear}
+    table = {n: np.array([_rmse(m(), c) for c in curves]) for n, m in ests.items()}
+    lab4.check_backtest_table(table, ests, curves)
+    with fails("wrong order"):
+        lab4.check_backtest_table({n: v[::-1] for n, v in table.items()}, ests, curves)
+    with fails("no entry for \\['log-linear'\\]"):
+        lab4.check_backtest_table({"power law": table["power law"]}, ests, curves)
+    with fails("shape"):
+        lab4.check_backtest_table({n: v.mean() for n, v in table.items()}, ests, curves)
+    winner = min(table, key=lambda n: table[n].mean())
+    lab4.check_winners({"NMT": winner}, table, curves)
+    assert capsys.readouterr().out.count("OK:") == 2
+    loser = max(table, key=lambda n: table[n].mean())
+    with fails("lower is better"):
+        lab4.check_winners({"NMT": loser}, table, curves)
+    with fails("one per domain"):
+        lab4.check_winners({"LM": winner}, table, curves)
+    with fails("not one of the estimators"):
+        lab4.check_winners({"NMT": ests[winner]}, table, curves)  # the class, not its name
+
+
+def _crossing(n, acc, target):
+    b, a = np.polyfit(np.log(n), acc, 1)
+    return float(np.exp((target - a) / b))
+
+
+def test_crossing_accepts_the_answer_and_names_mistakes(capsys):
+    lab4.check_crossing(_crossing)
+    assert "OK" in capsys.readouterr().out
+    with fails("log10"):
+        lab4.check_crossing(lambda n, a, t: np.log10(_crossing(n, a, t)))
+    with fails("log N, not in N"):
+        lab4.check_crossing(lambda n, a, t: (t - np.polyfit(n, a, 1)[1]) / np.polyfit(n, a, 1)[0])
+    with fails("sign is flipped"):
+        lab4.check_crossing(lambda n, a, t: 1 / _crossing(n, a, t))
+    with fails("np.polyfit returns the slope first"):
+        lab4.check_crossing(lambda n, a, t: float(np.exp((t - np.polyfit(np.log(n), a, 1)[0]) / np.polyfit(np.log(n), a, 1)[1])))
+    with fails("return"):
+        lab4.check_crossing(lambda n, a, t: None)
+
+
+def _winogrande():
+    rows = cs.published.gpt3_table_h1("WinoGrande", "zero-shot")
+    return np.array([r.n_params for r in rows]), np.array([r.accuracy_pct for r in rows])
+
+
+def _crossing_interval(n, acc, target, *, n_resamples, seed, q=2.5):
+    """Part 3 of the solution; ``q`` injects the wrong percentiles."""
+    rng = np.random.default_rng(seed)
+    samples = []
+    for _ in range(n_resamples):
+        idx = rng.integers(0, len(n), size=len(n))
+        if np.unique(n[idx]).size > 1:
+            samples.append(_crossing(n[idx], acc[idx], target))
+    low, high = np.percentile(samples, [q, 100 - q])
+    return float(low), float(high)
+
+
+def test_crossing_interval_accepts_the_solution_and_an_own_bootstrap(capsys):
+    n, acc = _winogrande()
+    lab4.check_crossing_interval(_crossing_interval, n, acc, 79.0, n_resamples=500, seed=1)
+
+    def with_choice(n, acc, target, *, n_resamples, seed):  # another valid resampling
+        rng = np.random.default_rng(seed + 100)
+        idx = [rng.choice(len(n), len(n)) for _ in range(n_resamples)]
+        xs = [_crossing(n[i], acc[i], target) for i in idx if np.unique(n[i]).size > 1]
+        return tuple(np.percentile(xs, [2.5, 97.5]))
+
+    lab4.check_crossing_interval(with_choice, n, acc, 79.0, n_resamples=2000, seed=1)
+    assert capsys.readouterr().out.count("OK:") == 2
+
+
+def test_crossing_interval_names_mistakes():
+    n, acc = _winogrande()
+    kw = {"n_resamples": 500, "seed": 1}
+    with fails("percentiles 25 and 75"):
+        lab4.check_crossing_interval(lambda *a, **k: _crossing_interval(*a, q=25, **k), n, acc, 79.0, **kw)
+    with fails("percentiles 0 and 100"):
+        lab4.check_crossing_interval(lambda *a, **k: _crossing_interval(*a, q=0, **k), n, acc, 79.0, **kw)
+    with fails("tiny for parameter counts"):
+        lab4.check_crossing_interval(lambda *a, **k: tuple(np.log(_crossing_interval(*a, **k))), n, acc, 79.0, **kw)
+
+    def narrow(n, acc, target, **kwargs):
+        mid = _crossing(n, acc, target)
+        return mid / 1.2, mid * 1.2
+
+    with fails("narrower"):
+        lab4.check_crossing_interval(narrow, n, acc, 79.0, **kw)
+
+    def permuted(n, acc, target, *, n_resamples, seed):  # no replacement: every resample equal
+        rng = np.random.default_rng(seed)
+        xs = [_crossing(n[i], acc[i], target) for i in (rng.permutation(len(n)) for _ in range(n_resamples))]
+        return tuple(np.percentile(xs, [2.5, 97.5]))
+
+    with fails("does not contain the crossing|narrower"):
+        lab4.check_crossing_interval(permuted, n, acc, 79.0, **kw)
