@@ -51,7 +51,6 @@ import numpy as np
 import optax
 
 import cs324scale as cs
-from cs324scale.train import lab_checks as checks
 
 cs.plotting.use_slide_style()
 
@@ -94,11 +93,11 @@ def train_population(cfg, lrs, seeds, *, steps, batch_size=BATCH):
 
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# Check: your population against the kit's sweep engine on the same trials (SP at
-# width 16, muP at width 256).
+# Check: your population against the kit's sweep engine on the same trials (width 16),
+# and that the per-layer rates `lr_scales` reach the updates.
 
 # %% slideshow={"slide_type": "fragment"}
-checks.check_population(train_population)
+cs.checks.lab2.check_population(train_population)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Task 2: a width x learning-rate grid
@@ -135,7 +134,7 @@ def find_lr_star(lrs, table):
     raise NotImplementedError("for each row take the column with the lowest loss (np.nanargmin along axis 1), optionally refine with a parabola in log(lr)")
 
 
-checks.check_lr_star(find_lr_star, LRS, sp_table)
+cs.checks.lab2.check_lr_star(find_lr_star, LRS, sp_table)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Task 4: the trend of lr* with width
@@ -151,7 +150,7 @@ def fit_lr_trend(widths, lr_star):
 
 
 sp_star = find_lr_star(LRS, sp_table)
-checks.check_lr_trend(fit_lr_trend, WIDTHS, sp_star)
+cs.checks.lab2.check_lr_trend(fit_lr_trend, WIDTHS, sp_star)
 sp_slope, sp_icpt = fit_lr_trend(WIDTHS, sp_star)
 print(f"SP: lr* ~ width^{sp_slope:+.2f}")
 
@@ -176,7 +175,7 @@ j_fixed = int(np.argmin(sp_table[:2].mean(axis=0)))
 lr_fixed = float(LRS[j_fixed])
 # TODO: use loglinear_at on the fixed-rate column sp_table[:, j_fixed] and on the per-width best losses; lr_big = exp(intercept + slope * log(BIG_WIDTH))
 raise NotImplementedError("use loglinear_at on the fixed-rate column sp_table[:, j_fixed] and on the per-width best losses; lr_big = exp(intercept + slope * log(BIG_WIDTH))")
-checks.check_prediction(pred, WIDTHS, sp_table[:, j_fixed], sp_table.min(axis=1), BIG_WIDTH)
+cs.checks.lab2.check_prediction(pred, WIDTHS, sp_table[:, j_fixed], sp_table.min(axis=1), BIG_WIDTH, lr_star=sp_star)
 print(f"fixed lr {lr_fixed:.2g}: predicted {pred['fixed']:.3f}; "
       f"lr*({BIG_WIDTH}) = {pred['lr_big']:.2g}: predicted {pred['tuned']:.3f}")
 

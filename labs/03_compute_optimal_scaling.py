@@ -52,7 +52,6 @@ import numpy as np
 from scipy.optimize import minimize
 
 import cs324scale as cs
-from cs324scale.train import lab_checks as checks
 
 cs.plotting.use_slide_style()
 
@@ -83,7 +82,7 @@ def objective(theta, logN, logD, logL, delta=1e-3):
     raise NotImplementedError("stack the three terms and use np.logaddexp.reduce(..., axis=0); Huber(r) = 0.5 r^2 if |r| <= delta else delta (|r| - delta/2); sum over points")
 
 
-checks.check_objective(objective)
+cs.checks.lab3.check_objective(objective)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Task 2: fit it to Epoch's points
@@ -115,7 +114,7 @@ def as_params(theta):
 theta = fit(logN, logD, logL, STARTS)
 params = as_params(theta)
 print({k: round(float(v), 4) for k, v in params.items()})
-checks.check_chinchilla_fit(params)
+cs.checks.lab3.check_chinchilla_fit(params)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Task 3: bootstrap intervals
@@ -133,7 +132,7 @@ def bootstrap(n_resamples, seed):
 
 
 intervals = bootstrap(N_RESAMPLES, SEED)
-checks.check_intervals(intervals, params)
+cs.checks.lab3.check_intervals(intervals, params)
 for k, (lo, hi) in intervals.items():
     print(f"{k:>5}: {params[k]:9.4g}  [{lo:.4g}, {hi:.4g}]")
 
@@ -154,7 +153,7 @@ def compute_optimal(params, C):
     raise NotImplementedError("N_opt = G (C/6)^(beta/(alpha+beta)) with G = (alpha A / (beta B))^(1/(alpha+beta)); D_opt = C / (6 N_opt)")
 
 
-checks.check_compute_optimal(compute_optimal, params)
+cs.checks.lab3.check_compute_optimal(compute_optimal, params)
 for C in (1e21, 1e23, 1e25):
     n, d = compute_optimal(params, C)
     print(f"C = {C:.0e}: N_opt = {n:.3g}, D_opt = {d:.3g}, {d / n:.1f} tokens per parameter")
@@ -205,7 +204,7 @@ print("N_opt per budget:", np.round(iso.N_opt), "on the grid's edge:", iso.on_ed
 # %% slideshow={"slide_type": "fragment"}
 # TODO: fit log N_opt and log loss_opt linearly in log C with np.polyfit over the budgets, evaluate at FINAL_BUDGET
 raise NotImplementedError("fit log N_opt and log loss_opt linearly in log C with np.polyfit over the budgets, evaluate at FINAL_BUDGET")
-checks.commit_prediction(N_opt=n_pred, loss=loss_pred)
+cs.checks.lab3.commit_prediction(N_opt=n_pred, loss=loss_pred)
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # The final check run: the width whose parameter count is closest to your N_opt,
@@ -217,7 +216,7 @@ counts = np.array([cs.train.param_count(cs.train.MLPConfig(width=int(w)), embedd
 w_final = int(widths[np.argmin(np.abs(np.log(counts / n_pred)))])
 _, _, final_loss = isoflop_run(FINAL_BUDGET, [w_final])
 print(f"width {w_final}: loss {final_loss[0]:.3f}")
-err = checks.check_final_run(final_loss[0])
+err = cs.checks.lab3.check_final_run(final_loss[0])
 print(ledger)
 
 # %% [markdown] slideshow={"slide_type": "notes"}

@@ -50,7 +50,6 @@ import numpy as np
 
 import cs324scale as cs
 
-checks = cs.toys.forecast_checks
 cs.plotting.use_slide_style()
 warnings.filterwarnings("ignore", category=cs.fit.FitConvergenceWarning)
 
@@ -82,7 +81,7 @@ def forecast_point(curve, x, *, n_resamples, seed):
 
 
 # %% slideshow={"slide_type": "fragment"}
-checks.check_forecast(forecast_point, CURVE, n_resamples=N_RESAMPLES, seed=SEED)
+cs.checks.lab4.check_forecast(forecast_point, CURVE, n_resamples=N_RESAMPLES, seed=SEED)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Next: your forecast and interval against the held-out measurement.
@@ -121,7 +120,7 @@ def heldout_rmse(estimator, curve):
 
 
 # %% slideshow={"slide_type": "fragment"}
-checks.check_heldout_rmse(heldout_rmse, cs.published.revisiting_nsl_curves("NMT")[:2])
+cs.checks.lab4.check_heldout_rmse(heldout_rmse, cs.published.revisiting_nsl_curves("NMT")[:2])
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Now the table: for each estimator in `ESTIMATORS`, an array with one held-out RMSE per
@@ -138,7 +137,7 @@ ESTIMATORS = {"power law": cs.fit.PowerLaw, "saturating": cs.fit.SaturatingPower
 raise NotImplementedError("a dict comprehension over ESTIMATORS.items(), calling heldout_rmse(make(), c) for every c in SUBSET")
 
 # %% slideshow={"slide_type": "fragment"}
-checks.check_backtest_table(table, ESTIMATORS, SUBSET)
+cs.checks.lab4.check_backtest_table(table, ESTIMATORS, SUBSET)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Next: the mean RMSE per domain. Then fill `winners`: for each domain (`"NMT"`,
@@ -154,7 +153,7 @@ raise NotImplementedError("for each domain d, min over names of np.mean(table[na
 print(winners)
 
 # %% slideshow={"slide_type": "fragment"}
-checks.check_winners(winners, table, SUBSET)
+cs.checks.lab4.check_winners(winners, table, SUBSET)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Questions: does the same law win both domains? The BIG-Bench "losses" are task
@@ -176,7 +175,7 @@ def crossing_params(n_params, acc, target):
 
 
 # %% slideshow={"slide_type": "fragment"}
-checks.check_crossing(crossing_params)
+cs.checks.lab4.check_crossing(crossing_params)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Next: zero-shot WinoGrande from GPT-3 Table H.1 (verified cells only) and the
@@ -207,7 +206,7 @@ def crossing_interval(n_params, acc, target, *, n_resamples, seed):
 
 
 # %% slideshow={"slide_type": "fragment"}
-checks.check_crossing_interval(crossing_interval, N, ACC, TARGET, n_resamples=CROSS_RESAMPLES, seed=SEED)
+cs.checks.lab4.check_crossing_interval(crossing_interval, N, ACC, TARGET, n_resamples=CROSS_RESAMPLES, seed=SEED)
 low, high = crossing_interval(N, ACC, TARGET, n_resamples=CROSS_RESAMPLES, seed=SEED)
 print(f"95% bootstrap interval: {low / 175e9:.0f}x to {high / 175e9:.0f}x GPT-3 175B")
 

@@ -86,7 +86,7 @@ def mc_mse(ns, *, sigma, trials, rng):
 # Check: your function against $\sigma^2/n$, with an explanation if it disagrees.
 
 # %% slideshow={"slide_type": "fragment"}
-cs.toys.checks.check_mean_estimation(mc_mse)
+cs.checks.lab1.check_mean_estimation(mc_mse)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Task 2: fit the law
@@ -105,8 +105,8 @@ slope, intercept = -law.alpha_, np.log(law.A_)
 print(f"slope = {slope:.3f}, intercept = {intercept:.3f}")
 
 # %% slideshow={"slide_type": "fragment"}
-cs.toys.checks.check_slope(slope, -1.0, tol=0.05, what="the mean-estimation slope")
-cs.toys.checks.check_slope(intercept, np.log(SIGMA**2), tol=0.15, what="the intercept log A")
+cs.checks.lab1.check_slope(slope, -1.0, tol=0.05, what="the mean-estimation slope")
+cs.checks.lab1.check_slope(intercept, np.log(SIGMA**2), tol=0.15, what="the intercept log A")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Task 3: the box estimator
@@ -136,7 +136,7 @@ def box_predict(x_train, y_train, x_query, side):
 
 
 # %% slideshow={"slide_type": "fragment"}
-cs.toys.checks.check_box_estimator(box_predict)
+cs.checks.lab1.check_box_estimator(box_predict)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Task 4: the exponent depends on d
@@ -172,17 +172,17 @@ for d in BOX_DIMS:
 ax.set(xlabel="n", ylabel="test MSE", title="your box estimator, side n^(-1/(d+2))")
 ax.legend()
 plt.show()
-cs.toys.checks.check_box_exponents(BOX_DIMS, slopes)
+cs.checks.lab1.check_box_exponents(BOX_DIMS, slopes)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Task 5: how many dimensions does the data really have?
 #
-# `cs.toys.checks.mystery_manifold_curve` returns a 1-NN learning curve on a manifold
+# `cs.checks.lab1.mystery_manifold_curve` returns a 1-NN learning curve on a manifold
 # of unknown dimension $k$ inside 24 ambient dimensions. Fit its slope and invert
 # $\text{slope} = -2/k$ to set `k_hat`.
 
 # %% slideshow={"slide_type": "subslide"}
-mystery = cs.toys.checks.mystery_manifold_curve(KNN_NS, key=SEED)
+mystery = cs.checks.lab1.mystery_manifold_curve(KNN_NS, key=SEED)
 ### BEGIN SOLUTION
 ### HINT: fit mystery.mse against mystery.n with cs.fit.PowerLaw, then k = -2 / slope.
 mystery_slope = -cs.fit.PowerLaw().fit(mystery.n, mystery.mse).alpha_
@@ -191,7 +191,7 @@ k_hat = -2.0 / mystery_slope
 print(f"k_hat = {k_hat:.2f}")
 
 # %% slideshow={"slide_type": "fragment"}
-cs.toys.checks.check_intrinsic_dimension(k_hat)
+cs.checks.lab1.check_intrinsic_dimension(k_hat)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Wrap-up

@@ -52,7 +52,6 @@ import numpy as np
 from scipy.optimize import minimize
 
 import cs324scale as cs
-from cs324scale.train import lab_checks as checks
 
 cs.plotting.use_slide_style()
 
@@ -88,7 +87,7 @@ def objective(theta, logN, logD, logL, delta=1e-3):
     ### END SOLUTION
 
 
-checks.check_objective(objective)
+cs.checks.lab3.check_objective(objective)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Task 2: fit it to Epoch's points
@@ -124,7 +123,7 @@ def as_params(theta):
 theta = fit(logN, logD, logL, STARTS)
 params = as_params(theta)
 print({k: round(float(v), 4) for k, v in params.items()})
-checks.check_chinchilla_fit(params)
+cs.checks.lab3.check_chinchilla_fit(params)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Task 3: bootstrap intervals
@@ -149,7 +148,7 @@ def bootstrap(n_resamples, seed):
 
 
 intervals = bootstrap(N_RESAMPLES, SEED)
-checks.check_intervals(intervals, params)
+cs.checks.lab3.check_intervals(intervals, params)
 for k, (lo, hi) in intervals.items():
     print(f"{k:>5}: {params[k]:9.4g}  [{lo:.4g}, {hi:.4g}]")
 
@@ -175,7 +174,7 @@ def compute_optimal(params, C):
     ### END SOLUTION
 
 
-checks.check_compute_optimal(compute_optimal, params)
+cs.checks.lab3.check_compute_optimal(compute_optimal, params)
 for C in (1e21, 1e23, 1e25):
     n, d = compute_optimal(params, C)
     print(f"C = {C:.0e}: N_opt = {n:.3g}, D_opt = {d:.3g}, {d / n:.1f} tokens per parameter")
@@ -241,7 +240,7 @@ kl = np.polyfit(np.log(iso.C[ok]), np.log(iso.loss_opt[ok]), 1)
 n_pred = float(np.exp(np.polyval(kn, np.log(FINAL_BUDGET))))
 loss_pred = float(np.exp(np.polyval(kl, np.log(FINAL_BUDGET))))
 ### END SOLUTION
-checks.commit_prediction(N_opt=n_pred, loss=loss_pred)
+cs.checks.lab3.commit_prediction(N_opt=n_pred, loss=loss_pred)
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # The final check run: the width whose parameter count is closest to your N_opt,
@@ -253,7 +252,7 @@ counts = np.array([cs.train.param_count(cs.train.MLPConfig(width=int(w)), embedd
 w_final = int(widths[np.argmin(np.abs(np.log(counts / n_pred)))])
 _, _, final_loss = isoflop_run(FINAL_BUDGET, [w_final])
 print(f"width {w_final}: loss {final_loss[0]:.3f}")
-err = checks.check_final_run(final_loss[0])
+err = cs.checks.lab3.check_final_run(final_loss[0])
 print(ledger)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
