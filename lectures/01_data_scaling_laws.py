@@ -237,7 +237,7 @@ fig, ax = plt.subplots(figsize=(9, 4.5))
 ax.plot(x[:, 0], y, ".", color="0.6", label="data")
 ax.plot(grid[:, 0], cs.toys.target(grid), "k--", label="f")
 for side in (0.05, 0.25):
-    pred = cs.toys.checks.reference_box_predict(x, y, grid, side)
+    pred = cs.toys.box_estimate(x, y, grid, side)
     ax.step(grid[:, 0], pred, where="post", label=f"boxes of side {side}")
 ax.set(xlabel="x", ylabel="y")
 ax.legend(fontsize=12, ncols=2)

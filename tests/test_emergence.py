@@ -1,4 +1,4 @@
-"""Tests for the emergence toy, the character-model scores and the lab-4 checks."""
+"""Tests for the emergence toy and the character-model scores."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import pytest
 
 import cs324scale as cs
 from cs324scale.toys import emergence as em
-from cs324scale.toys import forecast_checks as fc
 
 SIZES = np.geomspace(1e6, 1e10, 9)
 
@@ -167,86 +166,3 @@ def test_char_model_helpers_reject_bad_input(tiny_models):
         em.continuation_metrics(TINY, tiny_models[0], k=2, min_prompt=8)
     with pytest.raises(ValueError):
         em.continuation_metrics(TINY, tiny_models[0], k=[])
-
-
-# ------------------------------------------------------------------- lab-4 checks
-
-
-def _crossing(n, acc, target):
-    b, a = np.polyfit(np.log(n), acc, 1)
-    return float(np.exp((target - a) / b))
-
-
-def test_check_crossing_accepts_the_answer_and_names_mistakes(capsys):
-    fc.check_crossing(_crossing)
-    assert "OK" in capsys.readouterr().out
-    with pytest.raises(AssertionError, match="log10"):
-        fc.check_crossing(lambda n, a, t: np.log10(_crossing(n, a, t)))
-    with pytest.raises(AssertionError, match="log N, not in N"):
-        fc.check_crossing(lambda n, a, t: (t - np.polyfit(n, a, 1)[1]) / np.polyfit(n, a, 1)[0])
-    with pytest.raises(AssertionError, match="return"):
-        fc.check_crossing(lambda n, a, t: None)
-
-
-def test_check_crossing_interval():
-    rows = cs.published.gpt3_table_h1("WinoGrande", "zero-shot")
-    n = np.array([r.n_params for r in rows])
-    acc = np.array([r.accuracy_pct for r in rows])
-
-    def good(n, acc, target, *, n_resamples, seed):
-        rng = np.random.default_rng(seed)
-        idx = rng.integers(0, len(n), size=(n_resamples, len(n)))
-        xs = [_crossing(n[i], acc[i], target) for i in idx if np.unique(n[i]).size > 1]
-        return tuple(np.percentile(xs, [2.5, 97.5]))
-
-    fc.check_crossing_interval(good, n, acc, 79.0, n_resamples=500, seed=1)
-    with pytest.raises(AssertionError, match="narrower"):
-        fc.check_crossing_interval(_narrow, n, acc, 79.0, n_resamples=500, seed=1)
-
-
-def _narrow(n, acc, target, **kwargs):
-    mid = _crossing(n, acc, target)
-    return mid / 1.2, mid * 1.2
-
-
-def _rmse(est, c):
-    pred = est.clone().fit(c.x_train, c.y_train).predict(c.x_test)
-    return float(np.sqrt(np.mean((np.log(pred) - np.log(c.y_test)) ** 2)))
-
-
-def test_check_heldout_rmse_and_table(capsys):
-    curves = cs.published.revisiting_nsl_curves("NMT")[:2]
-    fc.check_heldout_rmse(_rmse, curves)
-    with pytest.raises(AssertionError, match="square root"):
-        fc.check_heldout_rmse(lambda e, c: _rmse(e, c) ** 2, curves)
-    with pytest.raises(AssertionError, match="log10"):
-        fc.check_heldout_rmse(lambda e, c: _rmse(e, c) / np.log(10), curves)
-    ests = {"power law": cs.fit.PowerLaw, "log-linear": cs.fit.LogLinear}
-    table = {n: np.array([_rmse(m(), c) for c in curves]) for n, m in ests.items()}
-    fc.check_backtest_table(table, ests, curves)
-    with pytest.raises(AssertionError, match="wrong order"):
-        fc.check_backtest_table({n: v[::-1] for n, v in table.items()}, ests, curves)
-    winner = min(table, key=lambda n: table[n].mean())
-    fc.check_winners({"NMT": winner}, table, curves)
-    loser = max(table, key=lambda n: table[n].mean())
-    with pytest.raises(AssertionError, match="lower is better"):
-        fc.check_winners({"NMT": loser}, table, curves)
-
-
-def test_check_forecast_flags_a_confidence_interval():
-    curve = cs.published.revisiting_nsl_curves("NMT")[0]
-
-    def answer(c, x, *, n_resamples, seed, kind="pi"):
-        f = cs.fit.extrapolate(
-            cs.fit.SaturatingPowerLaw(),
-            c.x_train,
-            c.y_train,
-            at=x,
-            n_resamples=n_resamples,
-            seed=seed,
-        )
-        return float(f.prediction), tuple(float(v) for v in getattr(f, kind))
-
-    fc.check_forecast(answer, curve, n_resamples=20, seed=0)
-    with pytest.raises(AssertionError, match="confidence interval"):
-        fc.check_forecast(lambda *a, **k: answer(*a, kind="ci", **k), curve, n_resamples=20, seed=0)

@@ -14,12 +14,10 @@ One module per idea:
 * :mod:`~cs324scale.toys.intrinsic_dimension`: 1-NN on a k-manifold, ``n^(-2/k)``.
 * :mod:`~cs324scale.toys.shift`: mixtures and shift move the offset, not the slope.
 * :mod:`~cs324scale.toys.subgroups`: per-group laws and data allocation.
-* :mod:`~cs324scale.toys.checks`: feedback functions for the lab's check cells.
 """
 
-from . import checks
 from ._common import ToyCurve, as_rng
-from .box import box_estimator_mse, box_side, rate_exponent, target
+from .box import box_estimate, box_estimator_mse, box_side, rate_exponent, target
 from .intrinsic_dimension import (
     intrinsic_dimension_from_slope,
     knn_rate_exponent,
@@ -39,8 +37,8 @@ __all__ = [
     "SubgroupCurves",
     "ToyCurve",
     "as_rng",
+    "box_estimate",
     "box_estimator_mse",
-    "checks",
     "box_side",
     "composition_mse",
     "equal_error_share",
@@ -55,4 +53,4 @@ __all__ = [
     "subgroup_allocation_mse",
     "target",
 ]
-from . import emergence, forecast_checks  # noqa: E402,F401
+from . import emergence  # noqa: E402,F401
