@@ -55,3 +55,13 @@ def test_shipped_pin_file_pins_colabs_runtime():
     assert shipped["jax"] == "0.7.2" and shipped["jaxlib"] == "0.7.2"
     assert {pins.canonical(n) for n in shipped} == {pins.canonical(n) for n in pins.PACKAGES}
     assert "2026-08-19" in pins.PIN_FILE.read_text()
+
+
+def test_colab_job_accepts_only_an_added_cs324scale_line():
+    from run_colab_runtime import freeze_change
+
+    before = ["ipywidgets==7.7.1", "jax==0.7.2"]
+    assert freeze_change(before, ["cs324scale @ file:///src", *before]) is None
+    assert "not installed" in freeze_change(before, before)
+    changed = freeze_change(before, ["cs324scale==0.1.0", "ipywidgets==8.1.5", "jax==0.7.2"])
+    assert "ipywidgets==7.7.1" in changed and "ipywidgets==8.1.5" in changed
