@@ -37,7 +37,9 @@ def test_mean_estimation_names_mistakes():
     with fails("single samples"):
         lab1.check_mean_estimation(single_samples)
     with fails("factor sigma\\^2"):
-        lab1.check_mean_estimation(lambda ns, *, sigma, **kw: _mc(ns, sigma=sigma, scale=sigma**2, **kw))
+        lab1.check_mean_estimation(
+            lambda ns, *, sigma, **kw: _mc(ns, sigma=sigma, scale=sigma**2, **kw)
+        )
     with fails("does not grow with sigma"):
         lab1.check_mean_estimation(lambda ns, *, sigma, **kw: _mc(ns, sigma=sigma, scale=1.0, **kw))
     with fails("trial axis \\(axis 0\\)"):
@@ -157,7 +159,9 @@ def _population(mode: str = "solution"):
     tokens = jnp.asarray(data.train)
 
     def train_population(cfg, lrs, seeds, *, steps, batch_size=64):
-        val = jnp.asarray(cs.train.engine.eval_windows(data.val, cfg, n_windows=1024, batch_size=batch_size))
+        val = jnp.asarray(
+            cs.train.engine.eval_windows(data.val, cfg, n_windows=1024, batch_size=batch_size)
+        )
         scales = cs.train.mlp.lr_scales(cfg)
 
         def one(lr, seed):
@@ -168,7 +172,9 @@ def _population(mode: str = "solution"):
 
             def step(carry, t):
                 params, state = carry
-                w = cs.train.sample_windows(tokens, cfg.context + 1, batch_size, key=jax.random.fold_in(k_data, t))
+                w = cs.train.sample_windows(
+                    tokens, cfg.context + 1, batch_size, key=jax.random.fold_in(k_data, t)
+                )
                 loss, grads = jax.value_and_grad(lambda p: cs.train.mlp.loss(cfg, p, w))(params)
                 if mode == "scaled_gradients":
                     grads = jax.tree.map(lambda g, s: g * s, grads, scales)
@@ -182,7 +188,9 @@ def _population(mode: str = "solution"):
                 return losses[-1]
             return jax.lax.map(lambda w: cs.train.mlp.loss(cfg, params, w), val).mean()
 
-        lr_grid, seed_grid = np.meshgrid(np.asarray(lrs, np.float32), np.asarray(seeds, np.int32), indexing="ij")
+        lr_grid, seed_grid = np.meshgrid(
+            np.asarray(lrs, np.float32), np.asarray(seeds, np.int32), indexing="ij"
+        )
         out = jax.jit(jax.vmap(one))(jnp.asarray(lr_grid.ravel()), jnp.asarray(seed_grid.ravel()))
         out = np.asarray(out).reshape(len(lrs), len(seeds))
         return out.T if mode == "transposed" else out
@@ -270,7 +278,9 @@ def test_lr_trend_accepts_and_names_mistakes(capsys):
     with fails("swapped"):
         lab2.check_lr_trend(lambda w, s: _trend(w, s)[::-1], WIDTHS, star)
     with fails("log10"):
-        lab2.check_lr_trend(lambda w, s: tuple(np.polyfit(np.log10(w), np.log10(s), 1)), WIDTHS, star)
+        lab2.check_lr_trend(
+            lambda w, s: tuple(np.polyfit(np.log10(w), np.log10(s), 1)), WIDTHS, star
+        )
     with fails("return \\(slope, intercept\\)"):
         lab2.check_lr_trend(lambda w, s: _trend(w, s)[0], WIDTHS, star)
 
@@ -322,7 +332,9 @@ def test_prediction_names_mistakes():
 def _objective(theta, logN, logD, logL, delta=1e-3, *, quad=0.5, lin=0.5, huber=True, mean=False):
     """Task 1 of solutions/03_compute_optimal_scaling.py; keywords inject mistakes."""
     a, b, e, alpha, beta = theta
-    pred = np.logaddexp.reduce(np.stack([a - alpha * logN, b - beta * logD, np.full_like(logN, e)]), axis=0)
+    pred = np.logaddexp.reduce(
+        np.stack([a - alpha * logN, b - beta * logD, np.full_like(logN, e)]), axis=0
+    )
     r = np.abs(pred - logL)
     terms = np.where(r <= delta, quad * r**2, delta * (r - lin * delta)) if huber else 0.5 * r**2
     return float(np.mean(terms) if mean else np.sum(terms))
@@ -375,7 +387,9 @@ def test_intervals_accept_and_name_mistakes(capsys):
     assert "OK:" in capsys.readouterr().out
     with fails("low must be below high"):
         lab3.check_intervals({k: v[::-1] for k, v in epoch.items()}, EPOCH)
-    tiny = {k: (EPOCH[k] * (1 - 1e-4), EPOCH[k] * (1 + 1e-4)) for k in EPOCH}  # permuted, not resampled
+    tiny = {
+        k: (EPOCH[k] * (1 - 1e-4), EPOCH[k] * (1 + 1e-4)) for k in EPOCH
+    }  # permuted, not resampled
     with fails("with replacement"):
         lab3.check_intervals(tiny, EPOCH)
     logs = {k: tuple(np.log(v)) for k, v in epoch.items()}
@@ -402,7 +416,9 @@ def test_compute_optimal_accepts_and_names_mistakes(capsys):
     with fails("exponent of N_opt is beta"):
         lab3.check_compute_optimal(lambda p, C: _compute_optimal(p, C, exponent="alpha"), EPOCH)
     with fails("spend the whole budget"):
-        lab3.check_compute_optimal(lambda p, C: (_compute_optimal(p, C)[0], C / _compute_optimal(p, C)[0]), EPOCH)
+        lab3.check_compute_optimal(
+            lambda p, C: (_compute_optimal(p, C)[0], C / _compute_optimal(p, C)[0]), EPOCH
+        )
 
 
 def test_commit_then_final_run(capsys):
@@ -445,8 +461,13 @@ def _forecast(curve, x, *, n_resamples, seed, kind="pi", level=0.95):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", cs.fit.FitConvergenceWarning)
         f = cs.fit.extrapolate(
-            cs.fit.SaturatingPowerLaw(), curve.x_train, curve.y_train, at=x,
-            n_resamples=n_resamples, seed=seed, level=level,
+            cs.fit.SaturatingPowerLaw(),
+            curve.x_train,
+            curve.y_train,
+            at=x,
+            n_resamples=n_resamples,
+            seed=seed,
+            level=level,
         )
     return float(f.prediction), tuple(float(v) for v in getattr(f, kind))
 
@@ -463,10 +484,18 @@ def test_forecast_names_mistakes(lm_curve):
     with fails("90% prediction interval"):
         lab4.check_forecast(lambda *a, **k: _forecast(*a, level=0.9, **k), lm_curve, **kw)
     with fails("seed=seed"):  # the seed it was given is ignored
-        lab4.check_forecast(lambda c, x, *, n_resamples, seed: _forecast(c, x, n_resamples=n_resamples, seed=seed + 1), lm_curve, **kw)
+        lab4.check_forecast(
+            lambda c, x, *, n_resamples, seed: _forecast(
+                c, x, n_resamples=n_resamples, seed=seed + 1
+            ),
+            lm_curve,
+            **kw,
+        )
 
     def leaked(c, x, **k):
-        law = cs.fit.SaturatingPowerLaw().fit(np.r_[c.x_train, c.x_test], np.r_[c.y_train, c.y_test])
+        law = cs.fit.SaturatingPowerLaw().fit(
+            np.r_[c.x_train, c.x_test], np.r_[c.y_train, c.y_test]
+        )
         p = float(law.predict(x))
         return p, (0.9 * p, 1.1 * p)
 
@@ -538,7 +567,11 @@ def test_crossing_accepts_the_answer_and_names_mistakes(capsys):
     with fails("sign is flipped"):
         lab4.check_crossing(lambda n, a, t: 1 / _crossing(n, a, t))
     with fails("np.polyfit returns the slope first"):
-        lab4.check_crossing(lambda n, a, t: float(np.exp((t - np.polyfit(np.log(n), a, 1)[0]) / np.polyfit(np.log(n), a, 1)[1])))
+        lab4.check_crossing(
+            lambda n, a, t: float(
+                np.exp((t - np.polyfit(np.log(n), a, 1)[0]) / np.polyfit(np.log(n), a, 1)[1])
+            )
+        )
     with fails("return"):
         lab4.check_crossing(lambda n, a, t: None)
 
@@ -578,11 +611,17 @@ def test_crossing_interval_names_mistakes():
     n, acc = _winogrande()
     kw = {"n_resamples": 500, "seed": 1}
     with fails("percentiles 25 and 75"):
-        lab4.check_crossing_interval(lambda *a, **k: _crossing_interval(*a, q=25, **k), n, acc, 79.0, **kw)
+        lab4.check_crossing_interval(
+            lambda *a, **k: _crossing_interval(*a, q=25, **k), n, acc, 79.0, **kw
+        )
     with fails("percentiles 0 and 100"):
-        lab4.check_crossing_interval(lambda *a, **k: _crossing_interval(*a, q=0, **k), n, acc, 79.0, **kw)
+        lab4.check_crossing_interval(
+            lambda *a, **k: _crossing_interval(*a, q=0, **k), n, acc, 79.0, **kw
+        )
     with fails("tiny for parameter counts"):
-        lab4.check_crossing_interval(lambda *a, **k: tuple(np.log(_crossing_interval(*a, **k))), n, acc, 79.0, **kw)
+        lab4.check_crossing_interval(
+            lambda *a, **k: tuple(np.log(_crossing_interval(*a, **k))), n, acc, 79.0, **kw
+        )
 
     def narrow(n, acc, target, **kwargs):
         mid = _crossing(n, acc, target)
@@ -593,7 +632,10 @@ def test_crossing_interval_names_mistakes():
 
     def permuted(n, acc, target, *, n_resamples, seed):  # no replacement: every resample equal
         rng = np.random.default_rng(seed)
-        xs = [_crossing(n[i], acc[i], target) for i in (rng.permutation(len(n)) for _ in range(n_resamples))]
+        xs = [
+            _crossing(n[i], acc[i], target)
+            for i in (rng.permutation(len(n)) for _ in range(n_resamples))
+        ]
         return tuple(np.percentile(xs, [2.5, 97.5]))
 
     with fails("does not contain the crossing|narrower"):

@@ -44,7 +44,9 @@ def array(value, what: str, shape: tuple, *, nonfinite: str = "") -> np.ndarray:
     bad = ~np.isfinite(arr)
     if bad.any():
         where = np.flatnonzero(bad).tolist()
-        fail(f"{what} contains NaN or inf (at flat positions {where}).{' ' + nonfinite if nonfinite else ''}")
+        fail(
+            f"{what} contains NaN or inf (at flat positions {where}).{' ' + nonfinite if nonfinite else ''}"
+        )
     return arr
 
 

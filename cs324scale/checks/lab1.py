@@ -184,9 +184,9 @@ def check_box_estimator(fn) -> None:
             ),
         }
         if d > 1:
-            mistakes["only the first coordinate picks the box: combine all coordinates into one box index"] = (
-                _box_variant(x[:, :1], y, xq[:, :1], side, m=m)
-            )
+            mistakes[
+                "only the first coordinate picks the box: combine all coordinates into one box index"
+            ] = _box_variant(x[:, :1], y, xq[:, :1], side, m=m)
         why = diagnose(got, mistakes, 1e-8)
         i = int(np.flatnonzero(bad)[0])
         if why is None and np.all(np.isnan(empty[bad])):
@@ -202,7 +202,9 @@ def check_box_estimator(fn) -> None:
             f"d = {d}, side = {side}: {int(bad.sum())} of {bad.size} predictions differ "
             f"(query {i} at {np.round(xq[i], 3).tolist()}: got {got[i]:.4f}, expected {want[i]:.4f}). Likely: {why}."
         )
-    ok("your box estimator agrees with the reference in d = 1, 2, 3, edges and an empty box included.")
+    ok(
+        "your box estimator agrees with the reference in d = 1, 2, 3, edges and an empty box included."
+    )
 
 
 def check_box_exponents(dims, slopes, *, tol: float = 0.08) -> None:

@@ -55,10 +55,14 @@ def check_population(train_population, *, steps: int = 10) -> None:
             "after training: is the optimiser update applied to the parameters?"
         )
     if np.allclose(out[0], out[-1], atol=1e-6):
-        fail("different learning rates give identical losses: the learning rate never reaches the optimiser.")
+        fail(
+            "different learning rates give identical losses: the learning rate never reaches the optimiser."
+        )
     if np.allclose(out[:, 0], out[:, 1], atol=1e-7):
         fail("both seeds give identical losses: derive the init and batch keys from the seed.")
-    ref = run_sweep(cfg, lrs, seeds, steps=steps, batch_size=64, progress=False).final_loss.reshape(3, 2)
+    ref = run_sweep(cfg, lrs, seeds, steps=steps, batch_size=64, progress=False).final_loss.reshape(
+        3, 2
+    )
     gap = float(np.max(np.abs(out - ref)))
     if gap > 0.02:  # same keys: float rounding only (2e-6 on a CPU); seeds differ by 0.15+
         fail(
@@ -103,9 +107,13 @@ def check_lr_star(find_lr_star, lrs, table) -> None:
     best = lrs[j]
     mistakes = {
         "you returned the column index of the minimum; return lrs[index]": j,
-        "you returned the lowest loss; return the learning rate where it occurs": np.nanmin(table, axis=1),
+        "you returned the lowest loss; return the learning rate where it occurs": np.nanmin(
+            table, axis=1
+        ),
         "you returned log(lr*); return the learning rate itself": np.log(best),
-        "that is the highest loss per row (argmax): take the lowest (argmin)": lrs[np.nanargmax(table, axis=1)],
+        "that is the highest loss per row (argmax): take the lowest (argmin)": lrs[
+            np.nanargmax(table, axis=1)
+        ],
     }
     why = diagnose(got, mistakes, 1e-6)
     if why:
@@ -122,7 +130,9 @@ def check_lr_star(find_lr_star, lrs, table) -> None:
             if abs(off[i] - 1) < 1e-6
             else "Take the minimum over learning rates (axis=1), per width, not over widths."
         )
-        fail(f"row {i}: your lr* is {off[i]:.1f} grid steps away from that row's lowest loss. {hint}")
+        fail(
+            f"row {i}: your lr* is {off[i]:.1f} grid steps away from that row's lowest loss. {hint}"
+        )
     ok(f"find_lr_star: {len(got)} widths, each within 0.75 grid steps of its minimum.")
 
 
@@ -140,7 +150,9 @@ def check_lr_trend(fit_lr_trend, widths, lr_star) -> None:
     slope, icpt = (float(v) for v in out)
     ref_s, ref_i = np.polyfit(np.log(widths), np.log(lr_star), 1)
     if abs(slope - ref_i) < 1e-6 and abs(icpt - ref_s) < 1e-6:
-        fail("slope and intercept are swapped: np.polyfit returns the slope first; return (slope, intercept).")
+        fail(
+            "slope and intercept are swapped: np.polyfit returns the slope first; return (slope, intercept)."
+        )
     if abs(slope - ref_s) > 1e-3:
         lin = np.polyfit(widths, lr_star, 1)[0]
         cause = (
@@ -196,9 +208,13 @@ def check_prediction(pred: dict, widths, losses_fixed, losses_tuned, big_width, 
         got = float(pred[key])
         if abs(got - want[key]) <= 1e-3:
             continue
-        slope, a = np.polyfit(w, np.asarray(losses_fixed if key == "fixed" else losses_tuned, float), 1)
+        slope, a = np.polyfit(
+            w, np.asarray(losses_fixed if key == "fixed" else losses_tuned, float), 1
+        )
         mistakes = {
-            f"that is the {other!r} prediction: 'fixed' uses the fixed-rate column, 'tuned' the best loss per width": want[other],
+            f"that is the {other!r} prediction: 'fixed' uses the fixed-rate column, 'tuned' the best loss per width": want[
+                other
+            ],
             "the law must be linear in log(width), not in width": a + slope * big_width,
         }
         why = diagnose(got, mistakes, 1e-6)
@@ -209,17 +225,26 @@ def check_prediction(pred: dict, widths, losses_fixed, losses_tuned, big_width, 
         )
     lr_big = float(pred["lr_big"])
     if not lr_big > 0:
-        fail("pred['lr_big'] must be a positive learning rate from your lr* trend (exponentiate it).")
+        fail(
+            "pred['lr_big'] must be a positive learning rate from your lr* trend (exponentiate it)."
+        )
     s, i = np.polyfit(x, np.log(np.asarray(lr_star, float)), 1)
     want_lr = np.exp(i + s * np.log(big_width))
     if abs(np.log(lr_big / want_lr)) > 0.01:
+        with np.errstate(over="ignore", under="ignore"):
+            unlogged = np.exp(i + s * big_width)
         mistakes = {
-            "that is lr* at the widest width you trained; extrapolate the trend to BIG_WIDTH": np.asarray(lr_star)[np.argmax(w)],
-            "evaluate the trend at log(BIG_WIDTH), not at BIG_WIDTH": np.exp(i + s * big_width),
+            "that is lr* at the widest width you trained; extrapolate the trend to BIG_WIDTH": np.asarray(
+                lr_star
+            )[np.argmax(w)],
+            "evaluate the trend at log(BIG_WIDTH), not at BIG_WIDTH": unlogged,
         }
         why = diagnose(lr_big, mistakes, 1e-6)
         fail(
             f"pred['lr_big'] is {lr_big / want_lr:.3g} times the value of the log-log lr* trend "
-            "at BIG_WIDTH" + (f": {why}." if why else "; use exp(intercept + slope * log(BIG_WIDTH)).")
+            "at BIG_WIDTH"
+            + (f": {why}." if why else "; use exp(intercept + slope * log(BIG_WIDTH)).")
         )
-    ok("predictions: both losses follow from loss = a - b log(width) fits, lr_big from the lr* trend.")
+    ok(
+        "predictions: both losses follow from loss = a - b log(width) fits, lr_big from the lr* trend."
+    )

@@ -41,7 +41,9 @@ def _objective_cases():
     logN, logD = rng.uniform(17, 24, n), rng.uniform(20, 27, n)
     far = np.log(rng.uniform(2.0, 3.5, n))
     theta = np.array([6.0, 7.5, 0.6, 0.35, 0.37])
-    law = np.logaddexp.reduce([theta[0] - theta[3] * logN, theta[1] - theta[4] * logD, np.full(n, theta[2])])
+    law = np.logaddexp.reduce(
+        [theta[0] - theta[3] * logN, theta[1] - theta[4] * logD, np.full(n, theta[2])]
+    )
     near = law + rng.normal(0, 1.5e-3, n)  # residuals on both sides of delta = 1e-3
     yield theta, logN, logD, far
     yield np.array([5.0, 9.0, 0.3, 0.5, 0.4]), logN, logD, far
@@ -65,18 +67,25 @@ def check_objective(objective) -> None:
     delta = 1e-3
     for theta, logN, logD, logL in _objective_cases():
         n = len(logN)
-        ref = float(chinchilla_objective(jnp.asarray(theta), (logN, logD, logL, delta), jnp.ones(n)))
+        ref = float(
+            chinchilla_objective(jnp.asarray(theta), (logN, logD, logL, delta), jnp.ones(n))
+        )
         got = float(returned(objective(theta, logN, logD, logL, delta), "objective(...)"))
         if not np.isfinite(got):
-            fail("objective returned NaN/inf; use np.logaddexp (log-sum-exp) rather than exp then log.")
+            fail(
+                "objective returned NaN/inf; use np.logaddexp (log-sum-exp) rather than exp then log."
+            )
         if np.isclose(got, ref, rtol=1e-3):
             continue
         a, b, e, alpha, beta = theta
         r = np.abs(np.logaddexp.reduce([a - alpha * logN, b - beta * logD, np.full(n, e)]) - logL)
         small = r <= delta
         mistakes = {
-            "objective is the mean of the Huber terms; sum them (a mean makes L-BFGS stop early)": ref / n,
-            "objective is a squared error; use the Huber loss (linear beyond delta)": np.sum(0.5 * r**2),
+            "objective is the mean of the Huber terms; sum them (a mean makes L-BFGS stop early)": ref
+            / n,
+            "objective is a squared error; use the Huber loss (linear beyond delta)": np.sum(
+                0.5 * r**2
+            ),
             "the quadratic branch of Huber is 0.5 r^2 (for |r| <= delta), not r^2": np.sum(
                 np.where(small, r**2, delta * (r - 0.5 * delta))
             ),
@@ -117,7 +126,9 @@ def check_chinchilla_fit(params: dict) -> None:
             fail(f"params lacks {name!r}; return E, A, B, alpha, beta.")
     p = {k: float(params[k]) for k in _NAMES}
     if ci["A"][0] <= p["B"] <= ci["A"][1] and ci["B"][0] <= p["A"] <= ci["B"][1]:
-        fail("A and B look swapped: A multiplies N^-alpha (parameters), B multiplies D^-beta (tokens).")
+        fail(
+            "A and B look swapped: A multiplies N^-alpha (parameters), B multiplies D^-beta (tokens)."
+        )
     for name in _NAMES:
         v = p[name]
         lo, hi = ci[name]
@@ -193,7 +204,9 @@ def check_compute_optimal(compute_optimal, params: dict, C: float = 1e24) -> Non
         fail(f"compute_optimal returned {np.size(out)} value(s); return (N_opt, D_opt).")
     n, d = (float(v) for v in np.ravel(out))
     if not np.isclose(6 * n * d, C, rtol=1e-3):
-        fail(f"6 N_opt D_opt = {6 * n * d:.3g}, not the budget {C:.3g}: spend the whole budget (C = 6ND).")
+        fail(
+            f"6 N_opt D_opt = {6 * n * d:.3g}, not the budget {C:.3g}: spend the whole budget (C = 6ND)."
+        )
     p = {k: float(params[k]) for k in _NAMES}
     law = ChinchillaLaw.from_params(**p)
     ref_n = float(law.compute_optimal(C)[0])
@@ -231,7 +244,9 @@ def commit_prediction(**prediction) -> None:
     for name, value in prediction.items():
         v = np.asarray(returned(value, name), float)
         if v.size != 1 or not np.isfinite(v).all():
-            fail(f"{name} = {value!r}: commit one finite number (did the fit through the minima fail?).")
+            fail(
+                f"{name} = {value!r}: commit one finite number (did the fit through the minima fail?)."
+            )
         if float(v) <= 0:
             fail(f"{name} = {float(v):.4g} is not positive: exponentiate the log-log fit (np.exp).")
     _COMMITTED.clear()
@@ -247,10 +262,14 @@ def check_final_run(measured_loss: float, *, tolerance: float = 0.05) -> float:
     a result, not an error). Names a committed loss that is ``log(loss)``.
     """
     if "loss" not in _COMMITTED:
-        fail("no committed 'loss' prediction: call commit_prediction(loss=...) before the final run.")
+        fail(
+            "no committed 'loss' prediction: call commit_prediction(loss=...) before the final run."
+        )
     measured = float(np.asarray(returned(measured_loss, "the measured loss"), float).ravel()[0])
     if not np.isfinite(measured):
-        fail(f"the final run's loss is {measured}: training diverged or the width is wrong; no comparison possible.")
+        fail(
+            f"the final run's loss is {measured}: training diverged or the width is wrong; no comparison possible."
+        )
     predicted = float(_COMMITTED["loss"])
     err = measured - predicted
     if abs(err) > tolerance and abs(np.exp(predicted) - measured) <= tolerance:

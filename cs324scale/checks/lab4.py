@@ -88,7 +88,9 @@ def check_forecast(fn, curve, *, n_resamples: int, seed: int = 0) -> None:
     want = float(ref.prediction)
     if not _close(pred, want, 1e-3):
         if _close(pred, float(curve.y_test[-1]), 1e-9):
-            _fail("Your prediction is not the expected forecast: you returned the observed loss, not the forecast.")
+            _fail(
+                "Your prediction is not the expected forecast: you returned the observed loss, not the forecast."
+            )
         x_all = np.r_[curve.x_train, curve.x_test]
         y_all = np.r_[curve.y_train, curve.y_test]
         leaked = fit.SaturatingPowerLaw().fit(x_all, y_all).predict(x)
@@ -120,8 +122,13 @@ def check_forecast(fn, curve, *, n_resamples: int, seed: int = 0) -> None:
         )
     for level in (0.68, 0.8, 0.9, 0.99):
         other = fit.extrapolate(
-            fit.SaturatingPowerLaw(), curve.x_train, curve.y_train, at=x,
-            n_resamples=n_resamples, seed=seed, level=level,
+            fit.SaturatingPowerLaw(),
+            curve.x_train,
+            curve.y_train,
+            at=x,
+            n_resamples=n_resamples,
+            seed=seed,
+            level=level,
         )
         for kind in ("pi", "ci"):
             if _same_interval((lo, hi), [float(v) for v in getattr(other, kind)]):
