@@ -54,7 +54,10 @@ def test_forced_colab_setup_cell_leaves_jax_and_friends_alone(tmp_path):
     setup_cell = jupytext.read(ROOT / "lectures" / "00_overview.py").cells[1].source
     script = tmp_path / "setup_cell.py"
     script.write_text(setup_cell)
-    env = dict(os.environ, CS324SCALE_FORCE_COLAB="1", CS324SCALE_INSTALL_SOURCE=ROOT.as_uri(), JAX_PLATFORMS="cpu")
+    # PIP_NO_CACHE_DIR: pip caches a wheel built from a folder whose path looks like
+    # name-version (a clone in /tmp/ci-1234) and would install that stale kit next time.
+    env = dict(os.environ, CS324SCALE_FORCE_COLAB="1", CS324SCALE_INSTALL_SOURCE=ROOT.as_uri(),
+               JAX_PLATFORMS="cpu", PIP_NO_CACHE_DIR="1")
     env.pop("CS324SCALE_FAST", None)
     run = subprocess.run([str(python), str(script)], capture_output=True, text=True, env=env, timeout=900)
     assert run.returncode == 0, run.stdout + run.stderr

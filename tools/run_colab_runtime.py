@@ -14,7 +14,8 @@ A kit tested only on the newest releases can break on the first Colab cell. This
    branch and pip-installs cs324scale from this checkout (``CS324SCALE_INSTALL_SOURCE``),
    every other package frozen by the cell's constraints file;
 4. checks that afterwards the venv's ``pip freeze`` is the one before plus a
-   ``cs324scale`` line: the setup cell changed no package Colab brought.
+   ``cs324scale`` line (the setup cell changed no package Colab brought) and that the
+   installed kit's modules are this checkout's.
 
 It prints each notebook's wall time and the total, writes the executed notebooks and both
 freezes to ``build/colab-runtime/``, and exits non-zero naming each failed notebook and its
@@ -55,6 +56,9 @@ KERNEL_ENV = {
     "CS324SCALE_FAST": "1",
     "JAX_PLATFORMS": "cpu",
     "PYDEVD_DISABLE_FILE_VALIDATION": "1",  # ipykernel 6's debugpy: no frozen-modules warning
+    # pip caches the wheel it builds from a local folder whose path looks like name-version
+    # (/tmp/colab-wt: "colab", "wt") and would install that stale kit on the next run.
+    "PIP_NO_CACHE_DIR": "1",
 }
 
 
@@ -161,6 +165,21 @@ def freeze_change(before: list[str], after: list[str]) -> str | None:
     return None
 
 
+def stale_kit_files(venv_python: Path) -> list[str]:
+    """The kit's modules whose installed copy in the venv differs from this checkout's."""
+    code = "import cs324scale, os; print(os.path.dirname(cs324scale.__file__))"
+    installed = Path(run([str(venv_python), "-c", code], "importing cs324scale", cwd=VENV).stdout.strip())
+    source = ROOT / "cs324scale"
+    modules = {p.relative_to(source) for p in source.rglob("*.py")} | {
+        p.relative_to(installed) for p in installed.rglob("*.py")
+    }
+    return sorted(
+        str(m) for m in modules
+        if not (source / m).is_file() or not (installed / m).is_file()
+        or (source / m).read_bytes() != (installed / m).read_bytes()
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", type=Path,
@@ -205,17 +224,23 @@ def main(argv: list[str] | None = None) -> int:
     after = pip_freeze(venv_python)
     OUT.joinpath("freeze-after.txt").write_text("\n".join(after) + "\n")
     change = freeze_change(before, after)
+    stale = None if change else stale_kit_files(venv_python)
     print("\nnotebook wall times (s)")
     for name, seconds in times.items():
         print(f"  {seconds:7.1f}  {name}")
     print(f"  {sum(times.values()):7.1f}  all {len(times)} notebooks; job total "
           f"{time.perf_counter() - start:.0f} s; missed wakeups recovered: {MISSED_WAKEUPS['count']}")
     print("pip freeze after the notebooks: " + (change or "unchanged except the added cs324scale line"))
+    if stale is not None:
+        print("installed cs324scale: " + (f"{len(stale)} module(s) differ from this checkout" if stale
+                                          else "this checkout's modules"))
     for name, message in failures.items():
         print(f"\nFAILED {name}\n{message}", file=sys.stderr)
     if change:
         print(f"\nFAILED pip freeze check: {change}", file=sys.stderr)
-    return 1 if failures or change else 0
+    if stale:
+        print(f"\nFAILED installed-kit check: not this checkout's {', '.join(stale[:8])}", file=sys.stderr)
+    return 1 if failures or change or stale else 0
 
 
 if __name__ == "__main__":
