@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 NOTEBOOKS = $(wildcard lectures/[0-9]*.ipynb solutions/[0-9]*.ipynb)
 PYTEST_ARGS ?=
 
-.PHONY: install course slides notebooks test check-browser lab sweeps bench lint clean colab-runtime
+.PHONY: install course slides notebooks test check-browser lab sweeps bench lint clean colab-runtime floors
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -50,6 +50,10 @@ colab-runtime: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check cs324scale tools tests bench
+
+# Lowest-floors job: a fresh venv with every dependency at its pyproject.toml floor.
+floors:
+	bash .ci/floors
 
 clean:
 	rm -rf build
