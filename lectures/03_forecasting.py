@@ -343,13 +343,20 @@ ax.set(xlabel="training FLOPs", ylabel="fraction of total change")
 ax.legend(fontsize=12)
 plt.show()
 print("share of the change in the top half:", {n: round(v, 2) for n, v in lm_shares.items()})
+hits = int(round(lm_exact[k_max][-1] * LM_WINDOWS))
+print(f"exact match k={k_max} at the last checkpoint: {hits} of {LM_WINDOWS} windows")
 assert lm_shares["log loss"] < 0.6, "log loss should change about evenly in log compute"
-assert lm_shares[f"exact match k={k_max}"] > max(0.7, lm_shares["per-char accuracy"] + 0.1)
+# The claim is relative (same models, same windows): exact match rises later than the
+# per-character accuracy it is built from. Its absolute share rests on a few matching
+# windows and moves with the jax version (0.67 on jax 0.6.1, 0.76 on 0.7.2, 0.83 on 0.10.2).
+assert lm_shares[f"exact match k={k_max}"] > lm_shares["per-char accuracy"] + 0.1
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Same models, same windows: log loss changes about evenly along log compute (share
 # near 0.5), per-character accuracy a little later; exact match of 6 characters sits
-# near zero for the first checkpoints and does most of its rising at the end. The contrast is weaker than
+# near zero for the first checkpoints and does most of its rising at the end, on a few
+# matching windows in fast mode (printed above), so its exact share moves from one jax
+# version to the next while the ordering stays. The contrast is weaker than
 # in the toy: real continuations are not independent characters, and easy ones (a space
 # after a word, "the") are learnt early, which lifts the early exact-match values above
 # (per-char acc)^k. A tiny model trained for a minute on a CPU only gets to about 40%
