@@ -753,6 +753,20 @@ def reproduction_check(shipped: SweepResults, live: SweepResults) -> Reproductio
     return Reproduction(float(max(gaps)), float(tol), bool(same), seed_sd, basis)
 
 
+def measured_drift() -> list[dict]:
+    """The shipped drift measurements (``results/shipped_vs_live_drift.json``), one per build.
+
+    Each record: ``jax``, ``python``, ``platform``, ``max_shipped_vs_vmapped`` (live slice
+    against the shipped sweep), ``max_vmapped_vs_plain`` (the same trials vmapped in one
+    program against one trial per program) and ``pooled_seed_sd``; written by
+    ``tools/measure_drift.py``.
+    """
+    from importlib import resources
+
+    path = resources.files("cs324scale") / "results" / "shipped_vs_live_drift.json"
+    return json.loads(path.read_text())["records"]
+
+
 def epoch_intervals() -> dict[str, tuple[float, float]]:
     """Epoch's 95% bootstrap intervals for the Chinchilla fit (Besiroglu et al. 2024).
 
