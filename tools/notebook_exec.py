@@ -52,14 +52,19 @@ class WatchedPollChannel(AsyncZMQSocketChannel):
     async def get_msg(self, timeout: float | None = None) -> dict:
         assert self.socket is not None
         poll = asyncio.ensure_future(self.socket.poll(None if timeout is None else int(timeout * 1000)))
-        while True:
-            done, _ = await asyncio.wait({poll}, timeout=WATCH_S)
-            if done:
-                break
-            if self.socket.get(zmq.EVENTS) & zmq.POLLIN:
-                MISSED_WAKEUPS["count"] += 1
+        try:
+            while True:
+                done, _ = await asyncio.wait({poll}, timeout=WATCH_S)
+                if done:
+                    break
+                if self.socket.get(zmq.EVENTS) & zmq.POLLIN:
+                    MISSED_WAKEUPS["count"] += 1
+                    return await self._recv()
+        finally:
+            # Also when this call is cancelled (nbclient cancels its IOPub reader): a poll
+            # left pending would take the wakeup meant for the next one.
+            if not poll.done():
                 poll.cancel()
-                return await self._recv()
         if poll.result():
             return await self._recv()
         raise Empty
