@@ -77,14 +77,12 @@ def check_forecast(fn, curve, *, n_resamples: int, seed: int = 0) -> None:
     if not isinstance(out, tuple) or len(out) != 2:
         _fail("Return a pair: (prediction, (low, high)).")
     pred, (lo, hi) = _scalar(out[0], "prediction"), _interval(out[1], "the interval")
-    ref = fit.extrapolate(
-        fit.SaturatingPowerLaw(),
-        curve.x_train,
-        curve.y_train,
-        at=x,
-        n_resamples=n_resamples,
-        seed=seed,
-    )
+
+    def reference(**level):
+        return fit.extrapolate(fit.SaturatingPowerLaw(), curve.x_train, curve.y_train, at=x,
+                               n_resamples=n_resamples, seed=seed, **level)
+
+    ref = reference()
     want = float(ref.prediction)
     if not _close(pred, want, 1e-3):
         if _close(pred, float(curve.y_test[-1]), 1e-9):
@@ -121,15 +119,7 @@ def check_forecast(fn, curve, *, n_resamples: int, seed: int = 0) -> None:
             "also scatters around the curve: return the prediction interval (`.pi`)."
         )
     for level in (0.68, 0.8, 0.9, 0.99):
-        other = fit.extrapolate(
-            fit.SaturatingPowerLaw(),
-            curve.x_train,
-            curve.y_train,
-            at=x,
-            n_resamples=n_resamples,
-            seed=seed,
-            level=level,
-        )
+        other = reference(level=level)
         for kind in ("pi", "ci"):
             if _same_interval((lo, hi), [float(v) for v in getattr(other, kind)]):
                 what = "prediction" if kind == "pi" else "confidence"
