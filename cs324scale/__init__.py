@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("scale", "published", "fit", "toys", "train", "plotting", "widgets", "checks")
+_SUBMODULES = ("scale", "published", "fit", "toys", "train", "plotting", "widgets", "checks", "flops", "experiments")
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from . import checks, fit, published, scale, toys, train  # noqa: F401
+    from . import checks, experiments, fit, flops, published, scale, toys, train  # noqa: F401
 
 
 def __getattr__(name: str):

@@ -1,8 +1,8 @@
 """Parameter counts and training-compute estimates for any registered model config.
 
-Training compute follows Kaplan et al. (2020, Sec. 2.1, Table 1): ``C ≈ 6 N`` FLOPs per
-token for the forward and backward pass (2N forward, 4N backward), plus, for attention,
-``6 n_layer n_ctx d_model`` per token. Embedding lookups cost nothing.
+Training compute is the model-FLOP count stated in :mod:`cs324scale.flops` (Kaplan et
+al. 2020, Sec. 2.1 and Table 1): the sweep, the budget and the kit's compute-optimal
+analysis all use it; :func:`cs324scale.flops.six_n` is the ``C = 6ND`` alternative.
 """
 
 from __future__ import annotations

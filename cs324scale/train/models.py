@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
+from .. import flops
 from . import lstm, mlp, transformer
 
 
@@ -72,8 +73,7 @@ register_model(
         param_count=mlp.param_count,
         window_length=lambda c: c.context + 1,
         tokens_per_window=lambda c: 1,
-        # every non-embedding weight takes part in one matmul per example: 6N (Kaplan Eq. 2.1)
-        flops_per_token=lambda c: 6.0 * mlp.param_count(c, embeddings=False),
+        flops_per_token=lambda c: flops.mlp_flops_per_token(mlp.param_count(c, embeddings=False)),
     ),
 )
 register_model(
@@ -85,11 +85,12 @@ register_model(
         param_count=transformer.param_count,
         window_length=lambda c: c.context + 1,
         tokens_per_window=lambda c: c.context,
-        # Kaplan et al. 2020, Table 1: 2N + 2 n_layer n_ctx d_model forward, x3 for training;
-        # N here also counts the (untied) readout, which does a matmul per token.
-        flops_per_token=lambda c: (
-            6.0 * (transformer.param_count(c, embeddings=False) + c.d_model * c.vocab_size)
-            + 6.0 * c.n_layer * c.context * c.d_model
+        flops_per_token=lambda c: flops.transformer_flops_per_token(
+            transformer.param_count(c, embeddings=False),
+            d_model=c.d_model,
+            vocab_size=c.vocab_size,
+            n_layer=c.n_layer,
+            context=c.context,
         ),
     ),
 )
@@ -102,8 +103,8 @@ register_model(
         param_count=lstm.param_count,
         window_length=lambda c: c.context + 1,
         tokens_per_window=lambda c: c.context,
-        flops_per_token=lambda c: (
-            6.0 * (lstm.param_count(c, embeddings=False) + c.d_model * (c.vocab_size + 1))
+        flops_per_token=lambda c: flops.lstm_flops_per_token(
+            lstm.param_count(c, embeddings=False), d_model=c.d_model, vocab_size=c.vocab_size
         ),
     ),
 )
