@@ -2,7 +2,7 @@
 
 Every generator is a pure function of its arguments: sizes and settings in, a learning
 curve out, randomness from an explicit keyword-only ``key`` (an int seed or a jax PRNG
-key, see :func:`as_rng`). Trials and sample sizes are computed together in array
+key, converted by :func:`cs324scale._random.as_generator`). Trials and sample sizes are computed together in array
 operations (nested designs: the first ``n`` points of one stream per trial).
 
 One module per idea:
@@ -16,7 +16,7 @@ One module per idea:
 * :mod:`~cs324scale.toys.subgroups`: per-group laws and data allocation.
 """
 
-from ._common import ToyCurve, as_rng
+from ._common import ToyCurve
 from .box import box_estimate, box_estimator_mse, box_side, rate_exponent, target
 from .intrinsic_dimension import (
     intrinsic_dimension_from_slope,
@@ -36,7 +36,6 @@ from .subgroups import (
 __all__ = [
     "SubgroupCurves",
     "ToyCurve",
-    "as_rng",
     "box_estimate",
     "box_estimator_mse",
     "box_side",

@@ -1,8 +1,7 @@
-"""Pieces shared by the toy generators: PRNG keys, trial keys and the result type."""
+"""Pieces shared by the toy generators: argument checks, draw budget and the result type."""
 
 from __future__ import annotations
 
-import numbers
 from typing import NamedTuple
 
 import numpy as np
@@ -27,44 +26,6 @@ class ToyCurve(NamedTuple):
     stderr: np.ndarray
     per_trial: np.ndarray
     theory: np.ndarray | None = None
-
-
-def as_rng(key) -> np.random.Generator:
-    """Return the NumPy generator that ``key`` names.
-
-    Args:
-        key: Either a non-negative ``int`` seed or a jax PRNG key (a typed key from
-            ``jax.random.key`` or a raw ``uint32[2]`` key from ``jax.random.PRNGKey``).
-            The key's data words seed a ``numpy.random.Generator`` (PCG64 through a
-            ``SeedSequence``), so the same key always gives the same numbers, and the
-            int seed ``s`` gives the same numbers as ``jax.random.key(s)``. Sampling
-            in NumPy keeps each call free of XLA compilation, which would otherwise
-            dominate these small experiments.
-
-    Returns:
-        A fresh ``numpy.random.Generator``.
-
-    Raises:
-        ValueError: If ``key`` is neither an int seed nor a single jax PRNG key.
-    """
-    if isinstance(key, numbers.Integral) and not isinstance(key, bool):
-        seed = int(key)
-        if not 0 <= seed < 2**64:
-            raise ValueError(f"key as an int seed must be in [0, 2**64); got {seed}.")
-        words = [(seed >> 32) & 0xFFFFFFFF, seed & 0xFFFFFFFF]  # = jax.random.key(seed) data
-        return np.random.default_rng(words)
-    if type(key).__module__.startswith("jax"):
-        import jax  # only when a jax key was passed
-        import jax.numpy as jnp
-
-        if jnp.issubdtype(key.dtype, jax.dtypes.prng_key) and key.shape == ():
-            return np.random.default_rng(np.asarray(jax.random.key_data(key)).ravel().tolist())
-        if key.dtype == jnp.uint32 and key.shape == (2,):
-            return np.random.default_rng(np.asarray(key).tolist())
-    raise ValueError(
-        "key must be an int seed or a single jax PRNG key (e.g. jax.random.key(0)); "
-        f"got {type(key).__name__}{getattr(key, 'shape', '')}."
-    )
 
 
 def check_sizes(ns, *, minimum: int = 1) -> np.ndarray:

@@ -30,7 +30,8 @@ import numbers
 import numpy as np
 
 from .._checks import as_int, as_positive_float
-from ._common import ToyCurve, as_rng, check_budget, check_sizes, check_trials, summarise
+from .._random import as_generator
+from ._common import ToyCurve, check_budget, check_sizes, check_trials, summarise
 
 _MAX_CELLS = 60_000_000  # trials x sizes x boxes above this would not fit a laptop
 
@@ -264,7 +265,7 @@ def box_estimator_mse(
             trial (default). Averaged over trials this smooths out the wiggles that a
             grid anchored at 0 shows whenever ``1/h`` crosses an integer. ``False``
             anchors the boxes at 0 (the last box along each axis is then cut off at 1).
-        key: An ``int`` seed or a jax PRNG key (see :func:`~cs324scale.toys.as_rng`).
+        key: An ``int`` seed or a jax PRNG key (see :mod:`cs324scale._random`).
 
     Returns:
         A :class:`~cs324scale.toys.ToyCurve`. ``theory`` is the bias-variance
@@ -276,7 +277,7 @@ def box_estimator_mse(
     sigma = as_positive_float("sigma", sigma)
     trials = check_trials(trials)
     h = box_side(ns, d=d, side=side)
-    rng = as_rng(key)
+    rng = as_generator(key)
     x, y = sample_box_data(rng, trials, int(ns.max()), d, sigma)
     offset = grid_offset(rng, trials, d, random_offset)
     means, m_max = box_means(x, y, ns, h, offset)

@@ -27,7 +27,8 @@ from typing import NamedTuple
 import numpy as np
 
 from .._checks import as_array, as_int, as_int_array, as_positive_array, as_positive_float
-from ._common import as_rng, check_budget
+from .._random import as_generator
+from ._common import check_budget
 
 __all__ = [
     "CharLMScores",
@@ -107,7 +108,7 @@ def mirage_curves(
         k: Tokens per answer (>= 1).
         n_examples: Answers per model size (>= 1).
         n_c, alpha: Constants of :func:`per_token_accuracy`.
-        key: An int seed or a jax PRNG key (see :func:`~cs324scale.toys.as_rng`).
+        key: An int seed or a jax PRNG key (see :mod:`cs324scale._random`).
 
     Returns:
         A :class:`MirageCurves`.

@@ -21,9 +21,9 @@ from __future__ import annotations
 import numpy as np
 
 from .._checks import as_int
+from .._random import as_generator
 from ._common import (
     ToyCurve,
-    as_rng,
     check_budget,
     check_sizes,
     check_trials,
@@ -124,7 +124,7 @@ def manifold_knn_mse(ns, *, k: int, D: int, trials: int = 8, n_test: int = 256, 
         D: Ambient dimension (>= 2k; the manifold needs 2k coordinates).
         trials: Number of Monte Carlo trials (>= 1), each with fresh data.
         n_test: Test points per trial (>= 1).
-        key: An ``int`` seed or a jax PRNG key (see :func:`~cs324scale.toys.as_rng`).
+        key: An ``int`` seed or a jax PRNG key (see :mod:`cs324scale._random`).
 
     Returns:
         A :class:`~cs324scale.toys.ToyCurve` of test mean squared error; ``theory`` is
@@ -141,7 +141,7 @@ def manifold_knn_mse(ns, *, k: int, D: int, trials: int = 8, n_test: int = 256, 
     n_test = as_int("n_test", n_test, minimum=1)
     n_max = int(ns.max())
     check_budget(trials * (n_max + n_test) * D, f"{trials} trials of n = {n_max} in D = {D}")
-    rng = as_rng(key)
+    rng = as_generator(key)
     rotation, _ = np.linalg.qr(rng.standard_normal((D, 2 * k)))
     x, y = sample_manifold(rng, trials, n_max, k, rotation)
     x_test, y_test = sample_manifold(rng, trials, n_test, k, rotation)

@@ -14,9 +14,9 @@ from __future__ import annotations
 import numpy as np
 
 from .._checks import as_positive_float
+from .._random import as_generator
 from ._common import (
     ToyCurve,
-    as_rng,
     check_budget,
     check_sizes,
     check_trials,
@@ -37,7 +37,7 @@ def sample_mean_errors(ns, *, sigma: float = 1.0, trials: int = 500, key) -> np.
         ns: Sample sizes, shape ``(S,)``, whole numbers >= 1.
         sigma: Standard deviation of the data (> 0).
         trials: Number of Monte Carlo trials (>= 1).
-        key: An ``int`` seed or a jax PRNG key (see :func:`~cs324scale.toys.as_rng`).
+        key: An ``int`` seed or a jax PRNG key (see :mod:`cs324scale._random`).
 
     Returns:
         ``(xbar - mu)^2`` for every trial and size, shape ``(trials, S)``. The error
@@ -49,7 +49,7 @@ def sample_mean_errors(ns, *, sigma: float = 1.0, trials: int = 500, key) -> np.
     edges, where = prefix_blocks(ns)
     n_max = int(edges[-1])
     check_budget(trials * n_max, f"{trials} trials of up to n = {n_max}")
-    z = as_rng(key).standard_normal((trials, n_max))  # (T, N)
+    z = as_generator(key).standard_normal((trials, n_max))  # (T, N)
     block_sums = np.add.reduceat(z, edges[:-1], axis=1)  # (T, U): sums between sizes
     prefix = np.cumsum(block_sums, axis=1)[:, where]  # (T, S): sum of the first n
     return (sigma * prefix / ns) ** 2
@@ -62,7 +62,7 @@ def mean_estimation_mse(ns, *, sigma: float = 1.0, trials: int = 500, key) -> To
         ns: Sample sizes, shape ``(S,)``, whole numbers >= 1.
         sigma: Standard deviation of the data (> 0).
         trials: Number of Monte Carlo trials (>= 1).
-        key: An ``int`` seed or a jax PRNG key (see :func:`~cs324scale.toys.as_rng`).
+        key: An ``int`` seed or a jax PRNG key (see :mod:`cs324scale._random`).
 
     Returns:
         A :class:`~cs324scale.toys.ToyCurve` with ``mse`` (the Monte Carlo estimate,

@@ -13,9 +13,9 @@ from __future__ import annotations
 import numpy as np
 
 from .._checks import as_int, as_positive_float
+from .._random import as_generator
 from ._common import (
     ToyCurve,
-    as_rng,
     check_budget,
     check_sizes,
     check_trials,
@@ -39,7 +39,7 @@ def regression_excess_risk(
         p: Number of features (>= 1).
         sigma: Noise standard deviation (> 0).
         trials: Number of Monte Carlo trials (>= 1).
-        key: An ``int`` seed or a jax PRNG key (see :func:`~cs324scale.toys.as_rng`).
+        key: An ``int`` seed or a jax PRNG key (see :mod:`cs324scale._random`).
 
     Returns:
         A :class:`~cs324scale.toys.ToyCurve`; ``mse`` is the excess risk
@@ -52,7 +52,7 @@ def regression_excess_risk(
     edges, where = prefix_blocks(ns)
     n_max = int(edges[-1])
     check_budget(trials * n_max * (p + 1), f"{trials} trials of up to n = {n_max}, p = {p}")
-    rng = as_rng(key)
+    rng = as_generator(key)
     x = rng.standard_normal((trials, n_max, p))
     eps = rng.standard_normal((trials, n_max))
     # Only w_hat - w = (X^T X)^-1 X^T (sigma eps) matters, so w itself never appears.

@@ -23,7 +23,8 @@ import numbers
 import numpy as np
 
 from .._checks import as_int, as_positive_float
-from ._common import ToyCurve, as_rng, check_budget, check_sizes, check_trials, summarise
+from .._random import as_generator
+from ._common import ToyCurve, check_budget, check_sizes, check_trials, summarise
 from .box import box_means, box_predict, box_side, grid_offset, target
 
 
@@ -71,7 +72,7 @@ def composition_mse(
         trials: Number of Monte Carlo trials (>= 1).
         n_test: Test points per trial (>= 1); the error is their mean of
             ``(f_hat(x) - f(x))^2``.
-        key: An ``int`` seed or a jax PRNG key (see :func:`~cs324scale.toys.as_rng`).
+        key: An ``int`` seed or a jax PRNG key (see :mod:`cs324scale._random`).
 
     Returns:
         A :class:`~cs324scale.toys.ToyCurve` (``theory`` is ``None``).
@@ -86,7 +87,7 @@ def composition_mse(
     h = box_side(ns, d=d, side=side)
     n_max = int(ns.max())
     check_budget(trials * (n_max + n_test) * (d + 2), f"{trials} trials of n = {n_max}")
-    rng = as_rng(key)
+    rng = as_generator(key)
     x = sample_mixture(rng, trials, n_max, d, train_share)
     y = target(x) + sigma * rng.standard_normal((trials, n_max))
     offset = grid_offset(rng, trials, d, True)

@@ -19,7 +19,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .._checks import as_array, as_int, as_positive_float
-from ._common import as_rng
+from .._random import as_generator
 from .box import box_estimator_mse
 
 
@@ -64,8 +64,8 @@ def subgroup_allocation_mse(
         population: Each group's share of the test population (for ``average``), two
             non-negative numbers summing to 1.
         trials: Number of Monte Carlo trials (>= 1).
-        key: An ``int`` seed or a jax PRNG key; group ``g`` uses the seed ``key`` passed
-            through :func:`~cs324scale.toys.as_rng` and offset by ``g``.
+        key: An ``int`` seed or a jax PRNG key (see :mod:`cs324scale._random`); the
+            two groups draw from two int seeds taken from ``key``'s generator.
 
     Returns:
         A :class:`SubgroupCurves`.
@@ -87,7 +87,7 @@ def subgroup_allocation_mse(
         raise ValueError(
             f"every group needs at least one point; n_total = {n_total} is too small for {fractions!r}."
         )
-    seeds = as_rng(key).integers(0, 2**63, size=2)
+    seeds = as_generator(key).integers(0, 2**32, size=2)
     curves = [
         box_estimator_mse(
             n[:, g],
