@@ -94,7 +94,7 @@ def main() -> None:
         D,
         L,
         n_resamples=args.resamples,
-        seed=args.seed,
+        key=args.seed,
         predict=lambda m: m.tokens_per_parameter(5.76e23),
     )
     t_boot = time.perf_counter() - t0

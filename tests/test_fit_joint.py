@@ -15,7 +15,7 @@ D_GRID = np.tile(np.logspace(9, 12, 6), 8)
 def epoch_fit():
     pts = published.drop_highest_losses(published.chinchilla_points(), k=5)
     assert len(pts.loss) == 240
-    return F.fit_chinchilla(pts.N, pts.D, pts.loss)
+    return F.ChinchillaLaw().fit(pts.N, pts.D, pts.loss)
 
 
 def test_chinchilla_fit_lands_in_epoch_intervals(epoch_fit):
@@ -93,3 +93,29 @@ def test_joint_bad_input():
         F.ChinchillaLaw().fit([1e6, 1e7], [1e9, 1e10], [3.0, 2.5])
     with pytest.raises(ValueError, match="alpha must be > 0"):
         F.ChinchillaLaw.from_params(E=1.0, A=1.0, B=1.0, alpha=-0.3, beta=0.3)
+
+
+def test_compute_optimal_with_another_flop_definition():
+    from cs324scale.flops import six_n
+
+    law = F.ChinchillaLaw.from_params(E=1.8, A=480.0, B=2100.0, alpha=0.35, beta=0.37)
+    C = np.array([1e20, 1e22])
+    N6, D6 = law.compute_optimal(C)
+    np.testing.assert_array_equal(law.compute_optimal(C, flops_per_token=six_n), (N6, D6))
+    # C = 3 N D buys the tokens of a budget twice as large under C = 6 N D
+    N3, D3 = law.compute_optimal(C, flops_per_token=lambda n: 3.0 * np.asarray(n))
+    N6b, D6b = law.compute_optimal(2 * C)
+    assert np.allclose(N3, N6b, rtol=1e-12) and np.allclose(D3, D6b, rtol=1e-12)
+
+    # a definition not proportional to N is minimised numerically, on its own budget line
+    def extra(n):
+        return 6.0 * np.asarray(n) + 6.0e7
+
+    Nx, Dx = law.compute_optimal(C, flops_per_token=extra)
+    assert np.allclose(Dx, C / extra(Nx), rtol=1e-12)
+    for c, n_opt in zip(C, Nx, strict=True):
+        Ns = n_opt * np.logspace(-1, 1, 401)
+        assert Ns[np.argmin(law.predict(Ns, c / extra(Ns)))] == pytest.approx(n_opt, rel=0.02)
+    assert np.all(law.tokens_per_parameter(C, flops_per_token=extra) == Dx / Nx)
+    with pytest.raises(ValueError, match="function N -> FLOPs per token"):
+        law.compute_optimal(C, flops_per_token=6.0)

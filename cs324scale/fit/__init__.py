@@ -6,7 +6,7 @@ Estimators have the scikit-learn shape (``fit`` returns self, fitted values end 
     import cs324scale as cs
     law = cs.fit.ChinchillaLaw().fit(N, D, loss)      # Hoffmann et al. 2022, App. D.2
     law.compute_optimal(1e24)                         # (N_opt, D_opt) under C = 6ND
-    res = cs.fit.bootstrap(law, N, D, loss, n_resamples=1000, seed=0,
+    res = cs.fit.bootstrap(law, N, D, loss, n_resamples=1000, key=0,
                            predict=lambda m: m.compute_optimal(1e24)[0])
 
 Multi-start fits run every start as a lane of one vectorised JAX L-BFGS (``_lbfgs``),
@@ -16,22 +16,16 @@ in float64 inside a local ``jax.enable_x64`` context (the global setting is unto
 from ._base import Estimator, FitConvergenceWarning
 from ._bootstrap import BootstrapResult, bootstrap, resample_weights
 from ._chinchilla import EPOCH_GRID, ChinchillaLaw, chinchilla_objective, epoch_start_grid
-from ._compute_optimal import (
-    IsoflopResult,
-    group_budgets,
-    isoflop_analysis,
-    optimal_exponents,
-    tokens_per_parameter,
-)
+from ._compute_optimal import IsoflopResult, group_budgets, isoflop_analysis
 from ._forecast import (
     BacktestResult,
+    CrossingInterval,
     Forecast,
     backtest,
     crossing_interval,
     crossing_scale,
     extrapolate,
 )
-from ._functional import fit_chinchilla, fit_power_law, fit_saturating
 from ._joint import KaplanLaw, RosenfeldLaw
 from ._lbfgs import LbfgsResult, minimize_lanes
 from ._m4 import M4
@@ -43,6 +37,7 @@ __all__ = [
     "BacktestResult",
     "BootstrapResult",
     "ChinchillaLaw",
+    "CrossingInterval",
     "Estimator",
     "FitConvergenceWarning",
     "Forecast",
@@ -62,13 +57,8 @@ __all__ = [
     "crossing_scale",
     "epoch_start_grid",
     "extrapolate",
-    "fit_chinchilla",
-    "fit_power_law",
-    "fit_saturating",
     "group_budgets",
     "isoflop_analysis",
     "minimize_lanes",
-    "optimal_exponents",
     "resample_weights",
-    "tokens_per_parameter",
 ]

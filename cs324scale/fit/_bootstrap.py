@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import NamedTuple
 
-import jax
 import numpy as np
 
 from .._checks import as_int
+from .._random import as_generator
 from ._base import Estimator
 from ._multistart import MultiStartEstimator
 
@@ -38,23 +38,6 @@ class BootstrapResult(NamedTuple):
     level: float
 
 
-def _rng_from(key, seed) -> np.random.Generator:
-    if key is None and seed is None:
-        raise ValueError(
-            "bootstrap needs explicit randomness: pass key=jax.random.key(0) or seed=0."
-        )
-    if key is not None:
-        if isinstance(key, int):
-            return np.random.default_rng(key)
-        data = (
-            jax.random.key_data(key)
-            if jax.dtypes.issubdtype(key.dtype, jax.dtypes.prng_key)
-            else key
-        )
-        return np.random.default_rng(np.asarray(data, dtype=np.uint32).ravel().tolist())
-    return np.random.default_rng(as_int("seed", seed, minimum=0))
-
-
 def resample_weights(n: int, n_resamples: int, *, rng: np.random.Generator) -> np.ndarray:
     """(R, n) multinomial counts: how often each of n points appears in each resample."""
     return rng.multinomial(n, np.full(n, 1.0 / n), size=n_resamples).astype(np.float64)
@@ -64,8 +47,7 @@ def bootstrap(
     estimator: Estimator,
     *arrays,
     n_resamples: int = 1000,
-    key=None,
-    seed: int | None = None,
+    key,
     predict: Callable | None = None,
     level: float = 0.95,
     n_starts: int = 4,
@@ -84,8 +66,8 @@ def bootstrap(
         estimator: an estimator (fitted or not; it is refitted on all points first).
         *arrays: the fit's arrays, e.g. ``x, y`` or ``N, D, loss``, each (n,).
         n_resamples: R, number of resamples.
-        key: a ``jax.random`` key (or int) for the resampling; or give ``seed``.
-        seed: int seed, an alternative to ``key``.
+        key: the resampling's randomness: an int seed or a jax PRNG key (see
+            :mod:`cs324scale._random`); required.
         predict: optional ``predict(fitted) -> array``, e.g. ``lambda m: m.predict(1e10)``
             or ``lambda m: m.compute_optimal(1e24)[0]``; evaluated on every resample fit.
         level: coverage of the percentile intervals.
@@ -97,7 +79,7 @@ def bootstrap(
     if not 0.0 < level < 1.0:
         raise ValueError(f"level must be in (0, 1); got {level!r}. Use e.g. level=0.95.")
     R = as_int("n_resamples", n_resamples, minimum=2)
-    rng = _rng_from(key, seed)
+    rng = as_generator(key)
     est = estimator.clone().fit(*arrays)
     data = est._prepare(*arrays)
     n = len(est._response(data))

@@ -6,8 +6,10 @@ import itertools
 
 import jax.numpy as jnp
 import numpy as np
+from scipy.optimize import minimize_scalar
 
 from .._checks import as_positive_float
+from ..flops import six_n, tokens_for_budget
 from ._base import as_query, huber
 from ._multistart import LossLawND
 
@@ -130,30 +132,64 @@ class ChinchillaLaw(LossLawND):
         s = self.alpha_ + self.beta_
         return self.beta_ / s, self.alpha_ / s
 
-    def compute_optimal(self, C, flops_per_param_token: float = 6.0):
-        """Loss-minimising (N_opt, D_opt) under C = 6 N D (Hoffmann et al. 2022, Eq. 4).
+    def compute_optimal(self, C, *, flops_per_token=six_n):
+        """Loss-minimising (N_opt, D_opt) under C = flops_per_token(N) D (Hoffmann et al. 2022, Eq. 4).
 
-        N_opt = G (C/6)^a and D_opt = G^-1 (C/6)^b with G = (alpha A / (beta B))^(1/(alpha+beta)).
+        With C = 6 N D (the default, the paper's units): N_opt = G (C/6)^a and
+        D_opt = G^-1 (C/6)^b with G = (alpha A / (beta B))^(1/(alpha+beta)). The same
+        closed form serves any ``flops_per_token`` proportional to N (``k N``, with
+        ``C/k``); for any other function the loss ``E + A N^-alpha + B D^-beta`` with
+        ``D = C / flops_per_token(N)`` is minimised over log N numerically.
+
+        References:
+            Hoffmann et al. 2022, https://arxiv.org/abs/2203.15556
 
         Args:
             C: compute budget(s) in FLOP, any shape, > 0.
-            flops_per_param_token: the 6 in C = 6 N D.
+            flops_per_token: a function ``N -> training FLOPs per token`` (default
+                :func:`cs324scale.flops.six_n`), in the units of ``C``.
 
         Returns:
             (N_opt, D_opt), arrays of the shape of ``C``.
         """
         self._check_fitted()
         C = as_query("C", C)
+        if not callable(flops_per_token):
+            raise ValueError(
+                "flops_per_token must be a function N -> FLOPs per token, e.g. "
+                f"cs324scale.flops.six_n; got {type(flops_per_token).__name__}."
+            )
         a, b = self.exponents
         G = (self.alpha_ * self.A_ / (self.beta_ * self.B_)) ** (1.0 / (self.alpha_ + self.beta_))
-        base = C / flops_per_param_token
-        return G * base**a, base**b / G
+        probe = np.array([1e3, 1e12])
+        k = np.asarray(flops_per_token(probe), dtype=float) / probe
+        if k.shape == (2,) and np.all(k > 0) and np.isclose(k[0], k[1], rtol=1e-12):
+            base = C / float(k[0])
+            return G * base**a, base**b / G
+        N_opt = np.vectorize(lambda c: self._argmin_n(c, flops_per_token, G * (c / 6.0) ** a))(C)
+        return N_opt, tokens_for_budget(C, N_opt, flops_per_token=flops_per_token)
 
-    def tokens_per_parameter(self, C, flops_per_param_token: float = 6.0) -> np.ndarray:
+    def _argmin_n(self, C: float, flops_per_token, guess: float) -> float:
+        """The N minimising the loss at budget C for a general FLOPs-per-token function."""
+
+        def loss(u):
+            n = np.exp(u)
+            d = float(tokens_for_budget(C, n, flops_per_token=flops_per_token))
+            return self.A_ * n ** (-self.alpha_) + self.B_ * d ** (-self.beta_)
+
+        grid = np.log(guess) + np.linspace(-12.0, 12.0, 97)  # guess / e^12 .. guess e^12
+        vals = np.array([loss(u) for u in grid])
+        i = int(np.clip(np.nanargmin(vals), 1, grid.size - 2))
+        res = minimize_scalar(
+            loss, bounds=(grid[i - 1], grid[i + 1]), method="bounded", options={"xatol": 1e-10}
+        )
+        return float(np.exp(res.x))
+
+    def tokens_per_parameter(self, C, *, flops_per_token=six_n) -> np.ndarray:
         """D_opt / N_opt at compute ``C`` (about 20 for Chinchilla's own fit)."""
-        N, D = self.compute_optimal(C, flops_per_param_token)
+        N, D = self.compute_optimal(C, flops_per_token=flops_per_token)
         return D / N
 
-    def optimal_loss(self, C, flops_per_param_token: float = 6.0) -> np.ndarray:
+    def optimal_loss(self, C, *, flops_per_token=six_n) -> np.ndarray:
         """The loss at the compute-optimal allocation for budget ``C``."""
-        return self.predict(*self.compute_optimal(C, flops_per_param_token))
+        return self.predict(*self.compute_optimal(C, flops_per_token=flops_per_token))

@@ -8,8 +8,9 @@ from typing import NamedTuple
 import numpy as np
 from scipy.optimize import brentq
 
+from .._random import as_generator
 from ._base import Estimator
-from ._bootstrap import BootstrapResult, _rng_from, bootstrap
+from ._bootstrap import BootstrapResult, bootstrap
 
 
 class Forecast(NamedTuple):
@@ -38,8 +39,7 @@ def extrapolate(
     *arrays,
     at,
     n_resamples: int = 1000,
-    key=None,
-    seed: int | None = None,
+    key,
     level: float = 0.95,
 ) -> Forecast:
     """Forecast ``estimator``'s law at new inputs ``at`` with confidence and prediction intervals.
@@ -48,7 +48,7 @@ def extrapolate(
         estimator: any estimator; refitted on ``arrays``.
         *arrays: the fit's arrays (``x, y`` or ``N, D, loss``).
         at: query for ``predict``: an array, or a tuple ``(N, D)`` for joint laws.
-        n_resamples, key, seed, level: as in :func:`bootstrap`.
+        n_resamples, key, level: as in :func:`bootstrap` (``key`` required).
 
     Returns:
         :class:`Forecast`.
@@ -59,7 +59,6 @@ def extrapolate(
         *arrays,
         n_resamples=n_resamples,
         key=key,
-        seed=seed,
         predict=lambda m: m.predict(*args),
         level=level,
     )
@@ -67,9 +66,7 @@ def extrapolate(
     data = est._prepare(*arrays)
     y, fitted = est._response(data), est._predict_data(data)
     # residual draws use a stream derived from the bootstrap's own randomness
-    rng = np.random.default_rng(
-        [int(v) for v in np.atleast_1d(_rng_from(key, seed).integers(2**31, size=2))]
-    )
+    rng = np.random.default_rng(as_generator(key).integers(2**31, size=2).tolist())
     tail = 100 * (1 - level) / 2
     if est._residual_space == "log":
         resid = np.log(y) - np.log(fitted)
@@ -176,6 +173,22 @@ def crossing_scale(
     return float(np.exp(brentq(g, np.log(lo), np.log(hi), xtol=1e-10)))
 
 
+class CrossingInterval(NamedTuple):
+    """Output of :func:`crossing_interval`.
+
+    Attributes:
+        estimate: the x at which the law fitted to all points reaches ``target``.
+        interval: (low, high) percentile bootstrap interval of that x at ``level``;
+            ``high`` is ``inf`` when too many resampled curves never reach the target.
+        samples: (R,) crossing of each resample's curve, ``inf`` where it never reaches
+            the target inside :func:`crossing_scale`'s bracket.
+    """
+
+    estimate: float
+    interval: tuple[float, float]
+    samples: np.ndarray
+
+
 def crossing_interval(
     estimator: Estimator,
     x,
@@ -183,15 +196,19 @@ def crossing_interval(
     target: float,
     *,
     n_resamples: int = 1000,
-    key=None,
-    seed: int | None = None,
+    key,
     level: float = 0.95,
-):
-    """Point estimate and bootstrap interval of :func:`crossing_scale`.
+) -> CrossingInterval:
+    """Point estimate and percentile bootstrap interval of :func:`crossing_scale`.
+
+    Args:
+        estimator: a single-variable law (fitted or not; refitted on ``x, y``).
+        x, y: the points, each (n,).
+        target: the value of the law whose crossing is sought.
+        n_resamples, key, level: as in :func:`bootstrap` (``key`` required).
 
     Returns:
-        (estimate, (low, high), samples (R,)); samples are inf where a resample's curve
-        never reaches ``target``, so the interval can be open-ended.
+        :class:`CrossingInterval`.
     """
     res = bootstrap(
         estimator,
@@ -199,11 +216,10 @@ def crossing_interval(
         y,
         n_resamples=n_resamples,
         key=key,
-        seed=seed,
         predict=lambda m: crossing_scale(m, target),
         level=level,
     )
     tail = 100 * (1 - level) / 2
     s = res.predictions
-    lo_hi = tuple(float(v) for v in np.percentile(s, [tail, 100 - tail]))
-    return crossing_scale(res.estimate, target), lo_hi, s
+    lo, hi = (float(v) for v in np.percentile(s, [tail, 100 - tail]))
+    return CrossingInterval(crossing_scale(res.estimate, target), (lo, hi), s)
