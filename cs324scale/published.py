@@ -183,6 +183,41 @@ def chinchilla_parametric_fits() -> dict[str, dict[str, float]]:
     return out
 
 
+def epoch_intervals() -> dict[str, tuple[float, float]]:
+    """Epoch's 95% bootstrap intervals for the Chinchilla fit (Besiroglu et al. 2024).
+
+    Read from the shipped data README (``_data/chinchilla/README.md``, the row
+    "Epoch 95% bootstrap CI", from Epoch's notebook output).
+
+    References:
+        Besiroglu et al. 2024, https://arxiv.org/abs/2404.10102
+
+    Returns:
+        ``{"A": (lo, hi), "B": ..., "E": ..., "alpha": ..., "beta": ...}``.
+    """
+    name = "chinchilla/README.md"
+    lines = data_path(name).read_text().splitlines()
+    try:
+        header = next(ln for ln in lines if ln.startswith("| source |"))
+        row_no, row = next(
+            (i, ln) for i, ln in enumerate(lines, 1) if ln.startswith("| Epoch 95% bootstrap CI")
+        )
+    except StopIteration:
+        raise ValueError(
+            f"{name} has no '| source |' header or no 'Epoch 95% bootstrap CI' row; "
+            "restore the shipped README."
+        ) from None
+    names = [c.strip() for c in header.strip("|").split("|")][1:]
+    cells = [c.strip() for c in row.strip("|").split("|")][1:]
+    out = {}
+    for n, c in zip(names, cells, strict=True):
+        parts = c.split("..")
+        if len(parts) != 2:
+            raise ValueError(f"{name}: the {n} interval {c!r} is not 'low .. high'.")
+        out[n] = tuple(_number(name, row_no, n, v.strip()) for v in parts)
+    return out
+
+
 def hoffmann_table3() -> dict[str, np.ndarray]:
     """Hoffmann et al. 2022 Table 3 (approach-1 projections): ``parameters``, ``flops``, ``tokens``."""
     name = "hoffmann2022_table3_approach1.csv"
@@ -242,12 +277,63 @@ def gpt3_table_h1(task: str | None = None, setting: str | None = None, *, verifi
     return out
 
 
-def gpt3_baselines() -> list[dict]:
-    """Reference baselines quoted by Brown et al. 2020 (human, fine-tuned SOTA, chance); NaN if not given."""
+class Baseline(NamedTuple):
+    """One reference score quoted by Brown et al. 2020 beside Table H.1.
+
+    Attributes:
+        task: the task as Table H.1 names it (``gpt3_table_h1``'s ``task``), e.g.
+            ``"Winograd"`` for the file's ``"Winograd (WSC273)"``.
+        name: the baseline without its qualifier, e.g. ``"human performance"``.
+        note: the qualifier the file gives after the name (a citation, the number of
+            choices, the evaluation set), without brackets; ``""`` if none.
+        value_pct: the score in %, NaN where the paper gives no number.
+        gpt3: True for a GPT-3 result quoted beside the baselines (e.g. WiC's 175B
+            few-shot score on the test set), False for a reference baseline.
+        baseline: the file's full text of the baseline.
+        source: where in the paper the number is quoted.
+    """
+
+    task: str
+    name: str
+    note: str
+    value_pct: float
+    gpt3: bool
+    baseline: str
+    source: str
+
+
+def _split_qualifier(text: str) -> tuple[str, str]:
+    """``"human performance (as reported by X [Y])"`` -> ``("human performance", "as reported by X [Y]")``."""
+    cut = min((i for i in (text.find(" ("), text.find(" [")) if i >= 0), default=len(text))
+    name, rest = text[:cut].strip(), text[cut:].strip()
+    if len(rest) >= 2 and (rest[0], rest[-1]) in (("(", ")"), ("[", "]")):
+        rest = rest[1:-1].strip()
+    return name, rest
+
+
+def gpt3_baselines(task: str | None = None) -> list[Baseline]:
+    """Reference baselines quoted by Brown et al. 2020 (human, fine-tuned SOTA, chance).
+
+    Args:
+        task: filter by Table H.1 task name, e.g. ``"WinoGrande"``; ``None`` for all.
+
+    Returns:
+        :class:`Baseline` rows in file order; ``value_pct`` is NaN where the paper gives
+        no number.
+    """
     name = "gpt3_reference_baselines.csv"
     rows = _read_rows(name, ("task", "baseline", "value_pct"))
-    return [{"task": r["task"], "baseline": r["baseline"], "value_pct": _number(name, i, "value_pct", r["value_pct"]),
-             "source": r.get("source_location", "")} for i, r in enumerate(rows, 2)]
+    out = []
+    for i, r in enumerate(rows, 2):
+        h1_task = _split_qualifier(r["task"])[0]
+        short, note = _split_qualifier(r["baseline"])
+        out.append(Baseline(h1_task, short, note, _number(name, i, "value_pct", r["value_pct"]),
+                            r["baseline"].startswith("GPT-3"), r["baseline"],
+                            r.get("source_location", "")))
+    known = sorted({b.task for b in out})
+    if task is not None and task not in known:
+        raise ValueError(f"task must be one of {known}; got {task!r}.")
+    return [b for b in out if task is None or b.task == task]
 
 
 # ----------------------------------------------------------- Revisiting-NSL curves

@@ -51,3 +51,30 @@ def test_missing_or_malformed_file_names_the_file(monkeypatch, tmp_path):
     (tmp_path / "strubell2019_table1_co2e.csv").write_text("group,item,co2e_lbs\nA,B,lots\n")
     with pytest.raises(ValueError, match="not a number"):
         published.strubell_co2e()
+
+
+def test_epoch_intervals_bracket_epochs_fit():
+    ci = published.epoch_intervals()
+    assert set(ci) == {"A", "B", "E", "alpha", "beta"}
+    assert ci["E"] == (1.769, 1.871) and ci["alpha"] == (0.317, 0.373) and ci["beta"] == (0.331, 0.415)
+    fit = published.chinchilla_parametric_fits()["besiroglu2024"]
+    for name, (lo, hi) in ci.items():
+        assert lo < fit[name] < hi, name
+
+
+def test_gpt3_baselines_are_parsed_into_fields():
+    rows = published.gpt3_baselines()
+    assert {b.task for b in rows} == {r.task for r in published.gpt3_table_h1()}
+    wino = {b.name: b for b in published.gpt3_baselines("WinoGrande")}
+    assert wino["human performance"].value_pct == 94.0
+    assert wino["human performance"].note == "as reported by Sakaguchi et al. 2019 [SBBC19]"
+    assert wino["fine-tuned SOTA"].note == "T5" and wino["fine-tuned RoBERTa"].note == ""
+    sat = {b.name: b for b in published.gpt3_baselines("SAT Analogies")}
+    assert sat["average score among college applicants"].note == "TL05"
+    assert sat["random guessing"].note == "5 choices"
+    winograd = {b.name: b for b in published.gpt3_baselines("Winograd")}
+    assert math.isnan(winograd["human performance"].value_pct)  # not given in the paper
+    (gpt3,) = [b for b in rows if b.gpt3]
+    assert (gpt3.task, gpt3.name, gpt3.value_pct) == ("WiC", "GPT-3 175B few-shot", 49.4)
+    with pytest.raises(ValueError, match="task must be one of"):
+        published.gpt3_baselines("Winograd (WSC273)")
