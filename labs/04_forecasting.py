@@ -76,8 +76,8 @@ CURVE = next(c for c in cs.published.revisiting_nsl_curves("LM") if c.model == "
 
 def forecast_point(curve, x, *, n_resamples, seed):
     """Saturating-law forecast of the loss at ``x`` and its 95% prediction interval."""
-    # TODO: cs.fit.extrapolate(law, x_train, y_train, at=x, n_resamples=n_resamples, seed=seed) has .prediction, .ci and .pi
-    raise NotImplementedError("cs.fit.extrapolate(law, x_train, y_train, at=x, n_resamples=n_resamples, seed=seed) has .prediction, .ci and .pi")
+    # TODO: cs.fit.extrapolate(law, x_train, y_train, at=x, n_resamples=n_resamples, key=seed) has .prediction, .ci and .pi
+    raise NotImplementedError("cs.fit.extrapolate(law, x_train, y_train, at=x, n_resamples=n_resamples, key=seed) has .prediction, .ci and .pi")
 
 
 # %% slideshow={"slide_type": "fragment"}
@@ -185,8 +185,8 @@ cs.checks.lab4.check_crossing(crossing_params)
 rows = cs.published.gpt3_table_h1("WinoGrande", "zero-shot")
 N = np.array([r.n_params for r in rows])
 ACC = np.array([r.accuracy_pct for r in rows])
-TARGET = next(b["value_pct"] for b in cs.published.gpt3_baselines()
-              if b["task"] == "WinoGrande" and "RoBERTa" in b["baseline"])
+TARGET = next(b.value_pct for b in cs.published.gpt3_baselines("WinoGrande")
+              if b.name == "fine-tuned RoBERTa")
 n_cross = crossing_params(N, ACC, TARGET)
 print(f"zero-shot WinoGrande reaches {TARGET}% at {n_cross:.3g} parameters = {n_cross / 175e9:.0f}x GPT-3 175B")
 

@@ -553,11 +553,9 @@ iso_N, iso_C, iso_L = lx.isoflop_points(table, budgets)
 iso = cs.fit.isoflop_analysis(iso_N, iso_C, iso_L)
 fig, ax = plt.subplots()
 for k, g in enumerate(iso.groups):
-    x = np.sort(iso_N[g])
-    c2, c1, c0 = np.polyfit(np.log(iso_N[g]), iso_L[g], 2)
-    xs = np.geomspace(x[0], x[-1], 50)
+    xs = np.geomspace(iso_N[g].min(), iso_N[g].max(), 50)
     ax.semilogx(iso_N[g], iso_L[g], "o", color=f"C{k}", label=f"C = {iso.C[k]:.1e}")
-    ax.semilogx(xs, c0 + c1 * np.log(xs) + c2 * np.log(xs) ** 2, "-", color=f"C{k}", lw=1.5)
+    ax.semilogx(xs, iso.profile(k, xs), "-", color=f"C{k}", lw=1.5)  # the fitted parabola
     if not iso.on_edge[k]:
         ax.plot(iso.N_opt[k], iso.loss_opt[k], "*", color="k", ms=16)
 ax.set(xlabel="non-embedding parameters N", ylabel="loss", title="IsoFLOP profiles (stars: interior minima)")
@@ -588,8 +586,8 @@ print("tokens per parameter at the interior optima (D = C / 6N):", np.round(iso.
 pts = cs.published.drop_highest_losses(cs.published.chinchilla_points())
 chin = cs.fit.ChinchillaLaw(starts=CHINCHILLA_STARTS).fit(pts.N, pts.D, pts.loss)
 boot = cs.fit.bootstrap(cs.fit.ChinchillaLaw(starts=CHINCHILLA_STARTS), pts.N, pts.D, pts.loss,
-                        n_resamples=BOOTSTRAP, seed=SEED)
-epoch = lx.epoch_intervals()
+                        n_resamples=BOOTSTRAP, key=SEED)
+epoch = cs.published.epoch_intervals()
 for name in ("E", "alpha", "beta", "A", "B"):
     lo, hi = boot.intervals[name]
     print(f"{name:>5} = {chin.params_[name]:8.4g}   bootstrap [{lo:.4g}, {hi:.4g}]   Epoch {epoch[name]}")

@@ -93,7 +93,6 @@ SEED = 0
 
 # %% slideshow={"slide_type": "skip"}
 H1 = cs.published.gpt3_table_h1()
-BASE = cs.published.gpt3_baselines()
 TASKS = {"WinoGrande": 2, "Winograd": 2, "SAT Analogies": 5, "WiC": 2}  # answer choices
 SETTINGS = ("zero-shot", "one-shot", "few-shot")
 
@@ -106,9 +105,8 @@ def h1_points(task, setting):
 
 def baselines(task, gpt3=False):
     """The paper's quoted baselines for ``task`` (name -> %), dropping empty cells."""
-    key = task.split()[0]
-    return {b["baseline"].split(" (")[0].split(" [")[0]: b["value_pct"] for b in BASE
-            if b["task"].startswith(key) and np.isfinite(b["value_pct"]) and ("GPT-3" in b["baseline"]) == gpt3}
+    return {b.name: b.value_pct for b in cs.published.gpt3_baselines(task)
+            if np.isfinite(b.value_pct) and b.gpt3 == gpt3}
 
 
 SHORT = {"average score among college applicants": "college applicants"}  # label only
@@ -197,9 +195,9 @@ line, sig = fits["WinoGrande"]
 per_doubling = -line.b_ * np.log(2)
 anchored = 2 ** ((human - y[-1]) / per_doubling)
 est, (lo, hi), _ = cs.fit.crossing_interval(cs.fit.LogLinear(), x, y, human,
-                                            n_resamples=BOOT_RESAMPLES, seed=SEED)
+                                            n_resamples=BOOT_RESAMPLES, key=SEED)
 s_est, (s_lo, s_hi), _ = cs.fit.crossing_interval(cs.fit.SigmoidLogLaw(floor=0.5), x, y / 100,
-                                                  human / 100, n_resamples=SIGMOID_RESAMPLES, seed=SEED)
+                                                  human / 100, n_resamples=SIGMOID_RESAMPLES, key=SEED)
 print(f"slope {per_doubling:.2f} points per doubling; 175B few-shot = {y[-1]}%, human = {human}%")
 print(f"slide's method, from the 175B point:  {anchored:5.1f}x  175B")
 print(f"fitted line crosses 94%:              {est / x[-1]:5.1f}x  (95% bootstrap: {lo / x[-1]:.1f}x to {hi / x[-1]:.1f}x)")
@@ -223,7 +221,7 @@ multiple = {}
 for setting in SETTINGS:
     xs, ys = h1_points("WinoGrande", setting)
     m, (m_lo, m_hi), _ = cs.fit.crossing_interval(cs.fit.LogLinear(), xs, ys, human,
-                                                  n_resamples=BOOT_RESAMPLES, seed=SEED)
+                                                  n_resamples=BOOT_RESAMPLES, key=SEED)
     multiple[setting] = m / 175e9
     print(f"{setting:9s} ({len(xs)} models): {m / 175e9:7.0f}x 175B  (95%: {m_lo / 175e9:.0f}x to {m_hi / 175e9:.0f}x)")
 assert multiple["zero-shot"] > 10 * multiple["few-shot"]
