@@ -38,7 +38,7 @@ lab: $(STAMP)
 	$(VENV)/bin/jupyter lab
 
 sweeps: $(STAMP)
-	$(PY) tools/run_sweeps.py
+	$(PY) -m cs324scale.experiments
 
 bench: $(STAMP)
 	JAX_PLATFORMS=cpu $(PY) bench/bench_fit.py

@@ -51,7 +51,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import cs324scale as cs
-import cs324scale.train.lecture_experiments as lx
+from cs324scale import experiments as ex
 
 cs.plotting.use_slide_style()
 
@@ -60,7 +60,7 @@ cs.plotting.use_slide_style()
 # (a GPU) reruns every sweep at the papers' scale.
 RERUN = cs.scale.pick(fast=False, full=True)
 SLICE_WIDTHS = (16, 128)  # widths of the live re-run slice
-SLICE_LRS = lx.METZ_LEARNING_RATES[5:8]
+SLICE_LRS = cs.train.METZ_LEARNING_RATES[5:8]
 N_FIT = 4  # smallest widths used to choose lr and fit the law
 COORD_WIDTHS = cs.scale.pick(fast=(64, 256, 1024), full=(64, 128, 256, 512, 1024, 2048, 4096))
 BOOTSTRAP = cs.scale.pick(fast=40, full=1000)  # bootstrap resamples for the Chinchilla fit
@@ -90,11 +90,11 @@ with cs.published.data_path("metz_extrapolation_blog_setup.csv").open() as fh:
 # version or device, where chaotic training gives a fresh draw of the same trials.
 
 # %% slideshow={"slide_type": "fragment"}
-sp = lx.results("metz_sp", rerun=RERUN)
-print("metz_sp:", lx.scale_note(sp))
+sp = ex.results("metz_sp", rerun=RERUN)
+print("metz_sp:", ex.scale_note(sp))
 live = cs.train.metz_grid(SLICE_WIDTHS, SLICE_LRS, seeds=(0,), steps=int(sp.curve_steps[-1]),
-                          batch_size=lx.METZ_BATCH, curve_points=25, progress=False)
-check = lx.reproduction_check(sp, live)
+                          batch_size=ex.lecture2.METZ_BATCH, curve_points=25, progress=False)
+check = ex.reproduction_check(sp, live)
 print(f"live slice ({len(live)} trials) vs shipped: max |difference| = {check.max_gap:.2g} nats")
 print("tolerance:", check.basis)
 assert check.max_gap <= check.tolerance, "the shipped sweep does not reproduce; rerun the documented command"
@@ -102,12 +102,12 @@ assert check.max_gap <= check.tolerance, "the shipped sweep does not reproduce; 
 # %% slideshow={"slide_type": "fragment"}
 # The drift this tolerance has to absorb, measured on three builds (tools/measure_drift.py).
 shipped_jax = sp.provenance[0]["jax_version"]
-cross_tol = lx.CROSS_BUILD_SDS * np.sqrt(2) * check.seed_sd
-for r in lx.measured_drift():
+cross_tol = ex.CROSS_BUILD_SDS * np.sqrt(2) * check.seed_sd
+for r in ex.measured_drift():
     print(f"jax {r['jax']:>7} (Python {r['python']}, {r['platform']}): live vs shipped "
           f"{r['max_shipped_vs_vmapped']:.2g} nats, vmapped vs one trial per program {r['max_vmapped_vs_plain']:.2g}")
-    limit = lx.SAME_BUILD_TOLERANCE if r["jax"] == shipped_jax else cross_tol
-    assert r["max_shipped_vs_vmapped"] <= limit and r["max_vmapped_vs_plain"] <= lx.SAME_BUILD_TOLERANCE
+    limit = ex.SAME_BUILD_TOLERANCE if r["jax"] == shipped_jax else cross_tol
+    assert r["max_shipped_vs_vmapped"] <= limit and r["max_vmapped_vs_plain"] <= ex.SAME_BUILD_TOLERANCE
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ## Tune small, fix the learning rate, extrapolate
@@ -120,31 +120,31 @@ for r in lx.measured_drift():
 def plot_extrapolation(fit_range=(0, N_FIT - 1)):
     """Fixed-lr losses vs width and the log-linear law fitted on widths[lo..hi]."""
     lo, hi = fit_range
-    ex = lx.metz_extrapolation(sp, n_fit=hi - lo + 1, start=lo)
+    extrap = ex.metz_extrapolation(sp, n_fit=hi - lo + 1, start=lo)
     fig, ax = plt.subplots()
-    for s in range(ex.fixed_seeds.shape[1]):
-        ax.semilogx(ex.widths, ex.fixed_seeds[:, s], "o", color="gray", ms=5, alpha=0.6)
-    ax.semilogx(ex.widths[ex.fit_mask], ex.fixed[ex.fit_mask], "o", color="C0", ms=10, label="fitted on")
-    ax.semilogx(ex.widths[~ex.fit_mask], ex.fixed[~ex.fit_mask], "s", color="C3", ms=9, label="held out")
-    a, b = ex.law_fixed
-    ax.semilogx(ex.widths, ex.predict(ex.widths), "--", color="C0", label=f"{a:.2f} - {b:.3f} log(width)")
+    for s in range(extrap.fixed_seeds.shape[1]):
+        ax.semilogx(extrap.widths, extrap.fixed_seeds[:, s], "o", color="gray", ms=5, alpha=0.6)
+    ax.semilogx(extrap.widths[extrap.fit_mask], extrap.fixed[extrap.fit_mask], "o", color="C0", ms=10, label="fitted on")
+    ax.semilogx(extrap.widths[~extrap.fit_mask], extrap.fixed[~extrap.fit_mask], "s", color="C3", ms=9, label="held out")
+    a, b = extrap.law_fixed
+    ax.semilogx(extrap.widths, extrap.predict(extrap.widths), "--", color="C0", label=f"{a:.2f} - {b:.3f} log(width)")
     ax.set(xlabel="width (hidden units)", ylabel="validation loss (nats)",
-           title=f"fixed lr = {ex.lr_fixed:.2g}, chosen on widths {ex.widths[lo]}-{ex.widths[hi]}")
+           title=f"fixed lr = {extrap.lr_fixed:.2g}, chosen on widths {extrap.widths[lo]}-{extrap.widths[hi]}")
     ax.legend()
-    return ex
+    return extrap
 
 
-ex = plot_extrapolation()
+extrap = plot_extrapolation()
 plt.show()
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # How far the largest widths fall off the line, against the spread between seeds:
 
 # %% slideshow={"slide_type": "fragment"}
-big = ex.widths >= ex.widths[-3]
-for w, m, s in zip(ex.widths[big], ex.miss[big], ex.seed_spread[big]):
+big = extrap.widths >= extrap.widths[-3]
+for w, m, s in zip(extrap.widths[big], extrap.miss[big], extrap.seed_spread[big]):
     print(f"width {w:4d}: measured - predicted = {m:+.3f} nats, seed spread (max-min) = {s:.3f}")
-assert np.all(ex.miss[big] > ex.seed_spread[big]), "the fixed-lr law should miss the largest widths"
+assert np.all(extrap.miss[big] > extrap.seed_spread[big]), "the fixed-lr law should miss the largest widths"
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # The blog fitted loss(hsize) = 7.0 - 0.275 log(hsize) on ImageNet; our task and loss
@@ -178,7 +178,7 @@ wcol = plt.cm.plasma(np.linspace(0, 0.9, len(widths)))
 fig, ax = plt.subplots()
 for i, w in enumerate(widths):
     ax.semilogx(lrs, table[i], "o-", color=wcol[i], ms=4, lw=1.5, label=str(w))
-    ax.plot(lx.optimal_lr(lrs, table[i]), np.nanmin(table[i]), "*", color=wcol[i], ms=14)
+    ax.plot(ex.optimal_lr(lrs, table[i]), np.nanmin(table[i]), "*", color=wcol[i], ms=14)
 ax.set(xlabel="Adam learning rate", ylabel="validation loss", ylim=(np.nanmin(table) - 0.05, 3.6),
        title="(b) SP: loss vs learning rate (stars: lr*)")
 ax.legend(ncol=3, fontsize=9, title="width")
@@ -226,7 +226,7 @@ def plot_trends(*named):
     ax.legend()
 
 
-sp_trend = lx.lr_trend(sp)
+sp_trend = ex.lr_trend(sp)
 plot_trends(("SP", sp_trend))
 plt.show()
 print(f"SP: d log lr* / d log width = {sp_trend.slope:+.3f}; one grid step over the range = {sp_trend.resolution:.3f}")
@@ -241,17 +241,17 @@ assert sp_trend.slope < -2 * sp_trend.resolution, "under SP lr* should clearly f
 
 # %% slideshow={"slide_type": "fragment"}
 fig, ax = plt.subplots()
-ax.semilogx(ex.widths, ex.fixed, "o", color="C0", label="fixed lr (measured)")
-ax.semilogx(ex.widths, ex.predict(ex.widths), "--", color="C0", label="fixed-lr law")
-ax.semilogx(ex.widths, ex.tuned, "s", color="C2", label="lr*(width) from the small-width trend")
-ax.semilogx(ex.widths, ex.predict(ex.widths, "tuned"), ":", color="C2", label="tuned law")
-ax.axvspan(ex.widths[0], ex.widths[N_FIT - 1], color="gray", alpha=0.15)
+ax.semilogx(extrap.widths, extrap.fixed, "o", color="C0", label="fixed lr (measured)")
+ax.semilogx(extrap.widths, extrap.predict(extrap.widths), "--", color="C0", label="fixed-lr law")
+ax.semilogx(extrap.widths, extrap.tuned, "s", color="C2", label="lr*(width) from the small-width trend")
+ax.semilogx(extrap.widths, extrap.predict(extrap.widths, "tuned"), ":", color="C2", label="tuned law")
+ax.axvspan(extrap.widths[0], extrap.widths[N_FIT - 1], color="gray", alpha=0.15)
 ax.set(xlabel="width", ylabel="validation loss", title="shaded: widths used for fitting")
 ax.legend()
 plt.show()
-for w, m, t in zip(ex.widths[big], ex.miss[big], ex.tuned_miss[big]):
+for w, m, t in zip(extrap.widths[big], extrap.miss[big], extrap.tuned_miss[big]):
     print(f"width {w:4d}: miss with fixed lr {m:+.3f}, with lr*(width) {t:+.3f} nats")
-assert np.all(ex.tuned[big] < ex.fixed[big]), "the corrected learning rate should train better"
+assert np.all(extrap.tuned[big] < extrap.fixed[big]), "the corrected learning rate should train better"
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ## What our replication does and does not show
@@ -297,8 +297,8 @@ cs.widgets.explorer(
 # hyperparameters transfer across widths. Next: the same 432-trial grid in muP.
 
 # %% slideshow={"slide_type": "fragment"}
-mup = lx.results("metz_mup", rerun=RERUN)
-print("metz_mup:", lx.scale_note(mup))
+mup = ex.results("metz_mup", rerun=RERUN)
+print("metz_mup:", ex.scale_note(mup))
 heatmap(mup, "muP: the good band is vertical")
 plt.show()
 
@@ -308,7 +308,7 @@ plt.show()
 # Same refinement and fit as panel (d), for both parametrisations.
 
 # %% slideshow={"slide_type": "fragment"}
-mup_trend = lx.lr_trend(mup)
+mup_trend = ex.lr_trend(mup)
 plot_trends(("SP", sp_trend), ("muP", mup_trend))
 plt.show()
 print(f"slope SP {sp_trend.slope:+.3f}, muP {mup_trend.slope:+.3f}; "
@@ -335,7 +335,7 @@ import jax  # noqa: E402
 fig, axes = plt.subplots(1, 2, figsize=(12, 5), sharey=True)
 coord = {}
 for ax, p in zip(axes, ("standard", "mup")):
-    cfg = cs.train.MLPConfig(parametrization=p, base_width=lx.MUP_BASE_WIDTH)
+    cfg = cs.train.MLPConfig(parametrization=p, base_width=ex.lecture2.MUP_BASE_WIDTH)
     chk = cs.train.coordinate_check(cfg, COORD_WIDTHS, lr=1e-2, steps=8, key=jax.random.key(SEED))
     coord[p] = float(np.abs(chk.slopes()[-1]).max())
     for j, name in enumerate(chk.layers):
@@ -363,8 +363,8 @@ assert coord["standard"] > 0.5 > 0.25 > coord["mup"], coord
 # LM (Kaplan et al. 2020, Fig. 7), best of three learning rates each.
 
 # %% slideshow={"slide_type": "subslide"}
-arch = lx.results("arch_transformer_lstm", rerun=RERUN)
-print("arch_transformer_lstm:", lx.scale_note(arch))
+arch = ex.results("arch_transformer_lstm", rerun=RERUN)
+print("arch_transformer_lstm:", ex.scale_note(arch))
 
 
 def design_plot(groups, xlabel, title, factor=10.0):
@@ -382,7 +382,7 @@ def design_plot(groups, xlabel, title, factor=10.0):
     return laws
 
 
-arch_groups = {m: lx.best_final(arch, model=m) for m in ("TransformerConfig", "LSTMConfig")}
+arch_groups = {m: ex.best_final(arch, model=m) for m in ("TransformerConfig", "LSTMConfig")}
 arch_laws = design_plot(arch_groups, "non-embedding parameters", "Transformer vs LSTM (right of the line: extrapolated)")
 plt.show()
 
@@ -410,10 +410,10 @@ print("the procedure picks:", min(arch_laws, key=lambda m: float(arch_laws[m].pr
 # SGD with momentum 0.9 (5 rates), 300 steps.
 
 # %% slideshow={"slide_type": "fragment"}
-opt = lx.results("optimizer_adam_sgd", rerun=RERUN)
-print("optimizer_adam_sgd:", lx.scale_note(opt))
-which = lx.optimizer_of(opt)
-opt_groups = {o: lx.best_final(opt, mask=which == o) for o in ("adam", "sgd")}
+opt = ex.results("optimizer_adam_sgd", rerun=RERUN)
+print("optimizer_adam_sgd:", ex.scale_note(opt))
+which = opt.optimizer
+opt_groups = {o: ex.best_final(opt, mask=which == o) for o in ("adam", "sgd")}
 opt_laws = design_plot(opt_groups, "non-embedding parameters", "Adam vs SGD + momentum")
 plt.show()
 target = 10 * opt_groups["adam"][0].max()
@@ -433,17 +433,17 @@ print({o: round(float(law.predict(target)), 3) for o, law in opt_laws.items()}, 
 # scatter (in log loss) of one power law through all depths.
 
 # %% slideshow={"slide_type": "fragment"}
-dep = lx.results("depth", rerun=RERUN)
+dep = ex.results("depth", rerun=RERUN)
 fig, axes = plt.subplots(1, 2, figsize=(12, 5), sharey=True)
 scatter = {}
 for ax, count in zip(axes, ("total", "non-embedding")):
     allx, ally = [], []
     for k, n_layer in enumerate((1, 2, 4)):
-        n, loss = lx.best_final(dep, n_layer=n_layer, embeddings=count == "total")
+        n, loss = ex.best_final(dep, n_layer=n_layer, embeddings=count == "total")
         ax.loglog(n, loss, "o-", color=f"C{k}", label=f"{n_layer} layer(s)")
         allx += list(n)
         ally += list(loss)
-    scatter[count] = lx.log_scatter(np.array(allx), np.array(ally))
+    scatter[count] = ex.log_scatter(np.array(allx), np.array(ally))
     ax.set(xlabel=f"{count} parameters", title=f"RMS scatter {scatter[count]:.3f}")
 axes[0].set_ylabel("validation loss")
 axes[0].legend()
@@ -478,9 +478,9 @@ print("the cleaner count on our sweep:", min(scatter, key=scatter.get))
 # (D = characters seen; best of three learning rates per cell).
 
 # %% slideshow={"slide_type": "fragment"}
-mdg = lx.results("model_data_grid", rerun=RERUN)
-print("model_data_grid:", lx.scale_note(mdg))
-table = lx.model_data_table(mdg)
+mdg = ex.results("model_data_grid", rerun=RERUN)
+print("model_data_grid:", ex.scale_note(mdg))
+table = ex.model_data_table(mdg)
 D_cols = np.geomspace(table.D[:, 4].min(), table.D[:, -1].min(), 8)  # reached by every model
 N, D = np.meshgrid(table.N, D_cols, indexing="ij")
 L = table.grid(D_cols)
@@ -548,8 +548,8 @@ plt.show()
 # loss vs N per budget, parabola fits, and their minima.
 
 # %% slideshow={"slide_type": "fragment"}
-budgets = lx.isoflop_budgets(table, 5)
-iso_N, iso_C, iso_L = lx.isoflop_points(table, budgets)
+budgets = ex.isoflop_budgets(table, 5)
+iso_N, iso_C, iso_L = ex.isoflop_points(table, budgets)
 iso = cs.fit.isoflop_analysis(iso_N, iso_C, iso_L)
 fig, ax = plt.subplots()
 for k, g in enumerate(iso.groups):

@@ -69,7 +69,8 @@ LM = cs.scale.pick(
 LM_STEPS = cs.scale.pick(fast=1000, full=6000)
 LM_BATCH = cs.scale.pick(fast=32, full=64)
 LM_LR = cs.scale.pick(fast=1e-2, full=3e-3)
-LM_CHECKPOINTS = np.unique(np.geomspace(25, LM_STEPS, 7).astype(int))
+LM_CHUNK = 25  # snapshots fall on multiples of this: one compiled 25-step chunk serves them all
+LM_CHECKPOINTS = LM_CHUNK * np.unique(np.geomspace(1, LM_STEPS // LM_CHUNK, 7).round().astype(int))
 LM_KS = (2, 4, 6)  # continuation lengths scored by exact match
 LM_WINDOWS = cs.scale.pick(fast=1536, full=8192)  # held-out windows per checkpoint
 LM_MIN_PROMPT = 8  # shortest prompt, in characters
@@ -294,15 +295,15 @@ _ = cs.widgets.explorer(
 # continuations, all from the same models on the same held-out windows.
 
 # %% slideshow={"slide_type": "skip"}
-lm_params = emergence.train_char_lm(LM, checkpoints=LM_CHECKPOINTS, learning_rate=LM_LR,
-                                    batch_size=LM_BATCH, key=SEED)
-lm_scores = [emergence.continuation_metrics(LM, p, k=LM_KS, n_windows=LM_WINDOWS,
-                                          min_prompt=LM_MIN_PROMPT, key=SEED + 1)
+lm_params = cs.train.train_snapshots(LM, snapshot_steps=LM_CHECKPOINTS, lr=LM_LR,
+                                     batch_size=LM_BATCH, key=SEED)
+lm_scores = [cs.train.continuation_metrics(LM, p, ks=LM_KS, n_windows=LM_WINDOWS,
+                                           min_prompt=LM_MIN_PROMPT, key=SEED + 1)
              for p in lm_params]
 lm_flops = LM_CHECKPOINTS * cs.train.trial_flops(LM, steps=1, batch_size=LM_BATCH)
-lm_loss = np.array([s[0].log_loss for s in lm_scores])
-lm_token = np.array([s[0].per_token for s in lm_scores])
-lm_exact = {k: np.array([s[i].exact_match for s in lm_scores]) for i, k in enumerate(LM_KS)}
+lm_loss = np.array([s.log_loss for s in lm_scores])
+lm_token = np.array([s.per_token for s in lm_scores])
+lm_exact = {k: np.array([s.exact(k) for s in lm_scores]) for k in LM_KS}
 lm_half = np.sqrt(lm_flops[-1] / lm_flops[0])
 lm_shares = {"log loss": emergence.rise_share(lm_flops, lm_loss, factor=lm_half),
              "per-char accuracy": emergence.rise_share(lm_flops, lm_token, factor=lm_half)}
@@ -431,7 +432,7 @@ plt.show()
 # the rate that was best at the smallest width.
 
 # %% slideshow={"slide_type": "skip"}
-metz = cs.train.load_results("metz_sp")
+metz = cs.experiments.load_results("metz_sp")
 widths, lrs, table = metz.grid("width")
 best_loss, best_lr = np.nanmin(table, axis=1), lrs[np.nanargmin(table, axis=1)]
 small = widths <= 91

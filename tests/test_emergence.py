@@ -114,22 +114,49 @@ TINY = cs.train.TransformerConfig(d_model=8, n_layer=1, n_head=2, context=8)
 
 @pytest.fixture(scope="module")
 def tiny_models():
-    return em.train_char_lm(TINY, checkpoints=[2, 60], learning_rate=1e-2, batch_size=16, key=0)
+    return cs.train.train_snapshots(TINY, snapshot_steps=[2, 60], lr=1e-2, batch_size=16, key=0)
 
 
-def test_train_char_lm_learns_and_is_deterministic(tiny_models):
-    again = em.train_char_lm(TINY, checkpoints=[2], learning_rate=1e-2, batch_size=16, key=0)
+def test_snapshots_learn_and_are_deterministic(tiny_models):
+    again = cs.train.train_snapshots(TINY, snapshot_steps=[2], lr=1e-2, batch_size=16, key=0)
     np.testing.assert_array_equal(np.asarray(again[0]["head"]), np.asarray(tiny_models[0]["head"]))
-    early, late = (em.continuation_metrics(TINY, p, k=2, n_windows=256, key=1) for p in tiny_models)
+    scores = [
+        cs.train.continuation_metrics(TINY, p, ks=[2], n_windows=256, key=1) for p in tiny_models
+    ]
+    early, late = scores
     assert late.log_loss < early.log_loss - 0.3
     assert late.per_token > early.per_token
 
 
+def test_snapshot_run_is_the_engines_trial():
+    """Same loop, same keys: the last snapshot is the sweep engine's trial of that seed."""
+    import jax.numpy as jnp
+
+    from cs324scale.train import engine
+
+    data = cs.train.shakespeare()
+    val = engine.eval_windows(data.val, TINY, n_windows=64, batch_size=16)
+    sched = cs.train.warmup_cosine(warmup=0.1)
+    out = engine.run_population(TINY, [3e-3], [5], steps=40, batch_size=16, schedule=sched,
+                                train_tokens=jnp.asarray(data.train), val_windows=val)
+    (params,) = cs.train.train_snapshots(TINY, snapshot_steps=[40], lr=3e-3, batch_size=16,
+                                         schedule=sched, key=5)
+    loss = cs.train.models.model_for(TINY).loss
+    mine = np.mean([float(loss(TINY, params, w)) for w in val])
+    assert mine == pytest.approx(float(out.val_loss[0]), abs=1e-5)
+    chunked = cs.train.train_snapshots(TINY, snapshot_steps=[8, 16, 24, 40], lr=3e-3,
+                                       batch_size=16, schedule=sched, key=5)
+    np.testing.assert_allclose(np.asarray(chunked[-1]["head"]), np.asarray(params["head"]),
+                               atol=1e-6)
+
+
 def test_continuation_scores_are_consistent(tiny_models):
-    s1, s2, s4 = em.continuation_metrics(TINY, tiny_models[1], k=[1, 2, 4], n_windows=256, key=1)
-    assert s1.exact_match == pytest.approx(s1.per_token)
-    assert s1.per_token >= s2.exact_match >= s4.exact_match
-    assert s1.log_loss == s4.log_loss and (s1.k, s4.k) == (1, 4)
+    s = cs.train.continuation_metrics(TINY, tiny_models[1], ks=[1, 2, 4], n_windows=256, key=1)
+    assert s.exact(1) == pytest.approx(s.per_token)
+    assert s.per_token >= s.exact(2) >= s.exact(4)
+    assert s.ks == (1, 2, 4) and s.exact_match.shape == (3,)
+    with pytest.raises(ValueError, match="was not scored"):
+        s.exact(3)
 
 
 def test_exact_match_equals_greedy_decoding(tiny_models):
@@ -152,17 +179,20 @@ def test_exact_match_equals_greedy_decoding(tiny_models):
 
 
 def test_char_model_helpers_reject_bad_input(tiny_models):
-    with pytest.raises(ValueError):
-        em.train_char_lm(TINY, checkpoints=[5, 3], key=0)
-    with pytest.raises(ValueError):
-        em.train_char_lm(TINY, checkpoints=[0], key=0)
-    with pytest.raises(ValueError):
-        em.train_char_lm(TINY, checkpoints=[1], learning_rate=0.0, key=0)
-    with pytest.raises(ValueError):
-        em.train_char_lm(object(), checkpoints=[1], key=0)
-    with pytest.raises(ValueError):
-        em.continuation_metrics(TINY, tiny_models[0], k=5)  # > context - context // 2
-    with pytest.raises(ValueError):
-        em.continuation_metrics(TINY, tiny_models[0], k=2, min_prompt=8)
-    with pytest.raises(ValueError):
-        em.continuation_metrics(TINY, tiny_models[0], k=[])
+    snap, score = cs.train.train_snapshots, cs.train.continuation_metrics
+    with pytest.raises(ValueError, match="strictly increasing"):
+        snap(TINY, snapshot_steps=[5, 3], lr=1e-2, key=0)
+    with pytest.raises(ValueError, match="snapshot_steps"):
+        snap(TINY, snapshot_steps=[0], lr=1e-2, key=0)
+    with pytest.raises(ValueError, match="lr"):
+        snap(TINY, snapshot_steps=[1], lr=0.0, key=0)
+    with pytest.raises(ValueError, match="registered"):
+        snap(object(), snapshot_steps=[1], lr=1e-2, key=0)
+    with pytest.raises(ValueError, match="context - min_prompt"):
+        score(TINY, tiny_models[0], ks=[5], key=0)  # > context - context // 2
+    with pytest.raises(ValueError, match="min_prompt"):
+        score(TINY, tiny_models[0], ks=[2], min_prompt=8, key=0)
+    with pytest.raises(ValueError, match="non-empty"):
+        score(TINY, tiny_models[0], ks=[], key=0)
+    with pytest.raises(ValueError, match="non-empty"):
+        score(TINY, tiny_models[0], ks=2, key=0)

@@ -1,4 +1,4 @@
-"""Lecture-2 experiments: registered, shipped with provenance, and their analysis helpers."""
+"""cs.experiments: registered, shipped with provenance, its runner, and its analysis helpers."""
 
 from __future__ import annotations
 
@@ -8,25 +8,25 @@ from importlib import resources
 import numpy as np
 import pytest
 
+from cs324scale import experiments as lx
 from cs324scale import train
-from cs324scale.train import lecture_experiments as lx
 
 NAMES = lx.LECTURE_EXPERIMENTS
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_experiment_is_registered(name):
-    assert name in train.EXPERIMENTS
+    assert name in lx.EXPERIMENTS
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_shipped_results_load_and_carry_provenance(name):
     path = resources.files("cs324scale") / "results" / f"{name}.json"
-    assert path.is_file(), f"run `python -m cs324scale.train.lecture_experiments {name}`"
+    assert path.is_file(), f"run `python -m cs324scale.experiments {name} --fast`"
     assert path.stat().st_size < 2_000_000
     meta = json.loads(path.read_text())["meta"]
     assert meta.get("experiment", meta.get("name")) == name and name in meta["command"]
-    res = train.load_results(name)
+    res = lx.load_results(name)
     assert len(res) == meta["trials"] > 0
     for p in res.provenance:
         for key in ("package_version", "jax_version", "git_commit", "device_kind", "date", "wall_time_s"):
@@ -36,7 +36,7 @@ def test_shipped_results_load_and_carry_provenance(name):
 
 def test_metz_grids_are_the_full_12_by_12_by_3():
     for name in ("metz_sp", "metz_mup"):
-        res = train.load_results(name)
+        res = lx.load_results(name)
         w, lrs, table = res.grid("width")
         assert table.shape == (12, 12) and len(np.unique(res.seed)) == 3
 
@@ -48,19 +48,49 @@ def test_optimal_lr_recovers_a_parabola_minimum():
     np.testing.assert_allclose(lx.optimal_lr(lrs, table), true, rtol=1e-6)
 
 
-def test_sgd_sweep_is_deterministic_and_tagged():
-    cfg = train.MLPConfig(width=8, depth=1, context=2, embed_dim=2)
-    kw = dict(steps=5, batch_size=8, eval_size=8)
-    a = lx.run_sgd_sweep([cfg], [0.1, 0.3], **kw)
-    b = lx.run_sgd_sweep([cfg], [0.1, 0.3], **kw)
-    np.testing.assert_array_equal(a.final_loss, b.final_loss)
-    assert list(lx.optimizer_of(a)) == ["sgd", "sgd"]
-    assert a.final_loss[0] != a.final_loss[1]
+def test_lr_trend_is_a_power_law_fit():
+    sp = lx.load_results("metz_sp")
+    trend = lx.lr_trend(sp)
+    law = lx.analysis.PowerLaw().fit(trend.widths, trend.lr_star)
+    assert trend.slope == pytest.approx(-law.alpha_)
+    np.testing.assert_allclose(trend.predict(trend.widths), law.predict(trend.widths), rtol=1e-9)
+    assert -0.8 < trend.slope < -0.2  # SP: lr* falls with width
 
 
-def test_epoch_intervals_are_read_from_the_data_readme():
-    ci = lx.epoch_intervals()
-    assert ci["E"] == (1.769, 1.871) and ci["alpha"] == (0.317, 0.373) and ci["beta"] == (0.331, 0.415)
+def test_optimizer_experiment_tags_each_trial_with_its_optimizer():
+    opt = lx.load_results("optimizer_adam_sgd")
+    assert set(opt.optimizer) == {"adam", "sgd"}
+    assert {o.label for o in opt.optimizers if o.name == "sgd"} == {"sgd(momentum=0.9)"}
+
+
+def test_unknown_experiment_and_missing_results_raise():
+    with pytest.raises(ValueError, match="Unknown experiment"):
+        lx.run_experiment("no_such_sweep")
+    with pytest.raises(ValueError, match="python -m cs324scale.experiments"):
+        lx.load_results("no_such_sweep")
+
+
+def test_runner_lists_and_ships_a_registered_experiment(tmp_path, capsys):
+    from cs324scale.experiments import __main__ as runner
+
+    @lx.register_experiment("tiny_test_sweep")
+    def tiny(*, full, store):
+        cfg = train.MLPConfig(width=8, depth=1, context=2, embed_dim=2)
+        return train.run_sweep(cfg, [1e-2], steps=3, batch_size=4, eval_size=4, store=store,
+                               progress=False)
+
+    try:
+        assert runner.main(["--list"]) == 0
+        assert "tiny_test_sweep" in capsys.readouterr().out
+        store = tmp_path / "s.sqlite"
+        args = ["tiny_test_sweep", "--fast", "--store", str(store), "--out", str(tmp_path)]
+        assert runner.main(args) == 0
+        shipped = train.SweepResults.load(tmp_path / "tiny_test_sweep.json")
+        assert len(shipped) == 1 and np.isfinite(shipped.final_loss).all()
+        assert runner.main(args) == 0  # a rerun trains nothing new
+        assert len(train.ResultStore(store)) == 1
+    finally:
+        lx.EXPERIMENTS.pop("tiny_test_sweep")
 
 
 def _slice_of(res, n):

@@ -86,7 +86,11 @@ def test_population_equals_trials_run_one_by_one():
     pop = engine.run_population(
         cfg, lrs, seeds, steps=steps, batch_size=32, train_tokens=toks, val_windows=val, chunk=4
     )  # all four vmapped together
-    one = jax.jit(engine.make_trial(cfg, steps=steps, batch_size=32))
+    one = jax.jit(
+        engine.make_trial(
+            cfg, steps=steps, batch_size=32, optimizer=train.adam(), schedule=train.constant()
+        )
+    )
     alone = [
         one(toks, val, jnp.float32(lr), jnp.int32(s)) for lr, s in zip(lrs, seeds, strict=True)
     ]
@@ -252,12 +256,85 @@ def test_bad_input_raises_before_compiling(monkeypatch, call, match):
         call()
 
 
-def test_shipped_demo_results_load_with_provenance():
-    res = train.load_results("metz_demo")
-    assert len(res) == 48 and res.cached.all()
-    widths, lrs, table = res.grid("width")
-    assert widths.tolist() == [32, 64, 128, 256] and table.shape == (4, 6)
-    assert np.isfinite(table).all() and table.min() < 2.5  # it learned something
-    assert all(p["package_version"] and p["device_kind"] for p in res.provenance)
-    with pytest.raises(ValueError, match="Unknown experiment"):
-        train.run_experiment("no_such_sweep")
+# --- optimizers and schedules ------------------------------------------------------
+
+
+def test_schedules_have_the_documented_shape():
+    steps = 100
+    cos = train.warmup_cosine(warmup=0.1, final=0.1).multiplier(steps)
+    wsd = train.wsd(warmup=0.1, decay=0.2).multiplier(steps)
+    c = np.array([float(cos(t)) for t in range(steps + 1)])
+    w = np.array([float(wsd(t)) for t in range(steps + 1)])
+    assert c[0] == 0 and c[10] == pytest.approx(1.0) and c[-1] == pytest.approx(0.1)
+    assert np.all(np.diff(c[:11]) > 0) and np.all(np.diff(c[10:]) <= 1e-7)
+    assert w[0] == 0 and np.allclose(w[10:80], 1.0) and w[-1] == pytest.approx(0.0)
+    assert np.all(np.diff(w[80:]) < 0)
+    assert train.constant().multiplier(steps) is None
+
+
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: train.Schedule("linear"), "unknown schedule"),
+        (lambda: train.warmup_cosine(warmup=1.0), "warmup"),
+        (lambda: train.wsd(decay=0.0), "decay"),
+        (lambda: train.wsd(warmup=0.5, decay=0.6), "warmup \\+ decay"),
+        (lambda: train.Schedule("constant", warmup=0.1), "constant schedule"),
+        (lambda: train.Optimizer("lamb"), "unknown optimizer"),
+        (lambda: train.run_sweep(train.MLPConfig(), [1e-3], steps=5, optimizer="sgd"), "Optimizer"),
+        (lambda: train.run_sweep(train.MLPConfig(), [1e-3], steps=5, schedule="cosine"), "Schedule"),
+    ],
+)
+def test_bad_optimizer_or_schedule_raises(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_optimizer_and_schedule_are_part_of_the_trial():
+    cfg = train.MLPConfig(width=8, depth=1, context=2, embed_dim=2)
+    kw = dict(steps=20, batch_size=8, eval_size=8, progress=False)
+    store = train.ResultStore()
+    adam = train.run_sweep(cfg, [0.03], store=store, **kw)
+    again = train.run_sweep(cfg, [0.03], optimizer=train.adam(), schedule=train.constant(),
+                            store=store, **kw)
+    assert again.cached.all() and again.final_loss[0] == adam.final_loss[0]
+    sgd = train.run_sweep(cfg, [0.03], optimizer=train.sgd(momentum=0.9), store=store, **kw)
+    cos = train.run_sweep(cfg, [0.03], schedule=train.warmup_cosine(warmup=0.2), store=store, **kw)
+    assert len(store) == 3 and len({adam.key[0], sgd.key[0], cos.key[0]}) == 3
+    assert not sgd.cached.any() and sgd.final_loss[0] != adam.final_loss[0]
+    assert cos.final_loss[0] != adam.final_loss[0]
+    assert list(sgd.optimizer) == ["sgd"] and sgd.optimizers[0].label == "sgd(momentum=0.9)"
+    assert list(cos.schedule) == ["warmup_cosine"]
+    back = train.SweepResults.from_records(sgd.to_records())
+    assert back.optimizers == sgd.optimizers and back.schedules == sgd.schedules
+
+
+def test_sgd_sweep_is_deterministic_and_applies_mup_scales():
+    kw = dict(steps=5, batch_size=8, eval_size=8, optimizer=train.sgd(momentum=0.9), progress=False)
+    cfg = train.MLPConfig(width=8, depth=2, context=2, embed_dim=2)
+    a = train.run_sweep(cfg, [0.1, 0.3], **kw)
+    b = train.run_sweep(cfg, [0.1, 0.3], **kw)
+    np.testing.assert_array_equal(a.final_loss, b.final_loss)
+    assert a.final_loss[0] != a.final_loss[1]
+    mup = train.MLPConfig(width=16, depth=2, context=2, embed_dim=2, parametrization="mup", base_width=4)
+    sp = train.MLPConfig(width=16, depth=2, context=2, embed_dim=2, base_width=4)
+    assert train.run_sweep(mup, [0.1], **kw).final_loss[0] != train.run_sweep(sp, [0.1], **kw).final_loss[0]
+
+
+def test_loop_reads_the_models_lr_scales_when_built(monkeypatch):
+    """Per-tensor multipliers reach the updates however a model registers them."""
+    from cs324scale.train import loop, models
+
+    cfg = train.MLPConfig(width=8, depth=1, context=2, embed_dim=2)
+    base = models.model_for(cfg)
+    halved = base._replace(lr_scales=lambda c: jax.tree.map(lambda s: 0.5 * s, base.lr_scales(c)))
+    monkeypatch.setitem(models._REGISTRY, type(cfg), halved)
+    built = loop.make_loop(cfg, optimizer=train.adam(), schedule=train.constant(), steps=3)
+    params, state = built.init(jnp.float32(2e-2), jax.random.key(0))
+    w = train.sample_windows(jnp.asarray(train.shakespeare().train), 3, 8, key=jax.random.key(1))
+    p1, _, _ = built.step(params, state, jnp.float32(2e-2), w)
+    monkeypatch.setitem(models._REGISTRY, type(cfg), base)
+    full = loop.make_loop(cfg, optimizer=train.adam(), schedule=train.constant(), steps=3)
+    params, state = full.init(jnp.float32(1e-2), jax.random.key(0))
+    p2, _, _ = full.step(params, state, jnp.float32(1e-2), w)
+    np.testing.assert_allclose(np.asarray(p1["embed"]), np.asarray(p2["embed"]), rtol=1e-5, atol=1e-7)

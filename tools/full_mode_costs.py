@@ -1,9 +1,9 @@
 """Training FLOPs of every registered experiment at full scale, without training anything.
 
-Each lecture experiment (``cs324scale.train.lecture_experiments``) is called with ``full=True`` while the sweep functions it uses
-are replaced by a ledger that adds up ``cs.train.trial_flops`` over the configs, learning
-rates and seeds it was asked for (model FLOPs, 6N per token plus attention; evaluation
-passes are not counted). The expected GPU time divides by an assumed sustained rate,
+Each lecture experiment (``cs324scale.experiments.lecture2``) is called with ``full=True``
+while the sweep function it uses is replaced by a ledger that adds up ``cs.train.trial_flops`` over the configs, learning
+rates and seeds it was asked for (the kit's model FLOPs, :mod:`cs324scale.flops`;
+evaluation passes are not counted). The expected GPU time divides by an assumed sustained rate,
 printed with the table, because no GPU timing is available to check it.
 
 Usage::
@@ -17,7 +17,8 @@ import argparse
 import sys
 
 import cs324scale.train as T
-from cs324scale.train import lecture_experiments as LE
+from cs324scale import experiments as X
+from cs324scale.experiments import lecture2 as LE
 
 
 class Ledger:
@@ -41,15 +42,14 @@ def main(argv=None) -> int:
     print(f"| experiment | trials | training FLOPs | GPU time at {args.tflops:g} TFLOP/s |")
     print("|---|---:|---:|---:|")
     total = 0.0
-    names = [n for n, fn in sorted(T.EXPERIMENTS.items()) if fn.__module__ == LE.__name__]
+    names = [n for n, fn in sorted(X.EXPERIMENTS.items()) if fn.__module__ == LE.__name__]
     for name in names:
         ledger = Ledger()
-        saved = LE.run_sweep, LE.run_sgd_sweep
-        LE.run_sweep = LE.run_sgd_sweep = ledger.sweep
+        saved, LE.run_sweep = LE.run_sweep, ledger.sweep
         try:
-            T.EXPERIMENTS[name](full=True, store=None)
+            X.EXPERIMENTS[name](full=True, store=None)
         finally:
-            LE.run_sweep, LE.run_sgd_sweep = saved
+            LE.run_sweep = saved
         total += ledger.flops
         print(f"| {name} | {ledger.trials} | {ledger.flops:.2e} | {ledger.flops / (args.tflops * 1e12) / 60:.0f} min |")
     print(f"| **all** | | {total:.2e} | {total / (args.tflops * 1e12) / 60:.0f} min |")

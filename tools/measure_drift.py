@@ -23,10 +23,10 @@ import jax
 import numpy as np
 
 import cs324scale as cs
-import cs324scale.train.lecture_experiments as lx
+from cs324scale import experiments as lx
 
 SLICE_WIDTHS = (16, 128)  # the lecture's live slice
-SLICE_LRS = tuple(lx.METZ_LEARNING_RATES[5:8])
+SLICE_LRS = tuple(cs.train.METZ_LEARNING_RATES[5:8])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sp = lx.results("metz_sp", rerun=False)
     steps = int(sp.curve_steps[-1])
-    kw = dict(steps=steps, batch_size=lx.METZ_BATCH, curve_points=25, progress=False)
+    kw = dict(steps=steps, batch_size=lx.lecture2.METZ_BATCH, curve_points=25, progress=False)
     vmapped = cs.train.metz_grid(SLICE_WIDTHS, SLICE_LRS, seeds=(0,), **kw)
     shipped = {(c.width, lr, s): v for c, lr, s, v in zip(sp.configs, sp.lr, sp.seed, sp.final_loss, strict=True)}
     trials = []

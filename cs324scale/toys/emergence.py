@@ -9,36 +9,28 @@ On a log-``N`` axis the second curve sits near zero and then shoots up: an "emer
 ability" (Wei et al. 2022, "Emergent Abilities of Large Language Models") made by the
 nonlinear metric, not by a sudden change in the model.
 
-Two halves:
-
-* the closed-form toy with Monte Carlo scoring (:func:`per_token_accuracy`,
-  :func:`mirage_curves`) and a number for "sharp" (:func:`rise_share`);
-* the same measurement on the kit's character-level Transformers
-  (:func:`train_char_lm`, :func:`continuation_metrics`): log loss, greedy next-character
-  accuracy and exact match of ``k``-character continuations, from the same models.
+This module is the closed-form toy with Monte Carlo scoring (:func:`per_token_accuracy`,
+:func:`mirage_curves`), a number for "sharp" (:func:`rise_share`) and the exact-match
+scorer (:func:`exact_match_runs`). The same measurement on the kit's character-level
+Transformers lives with the trainers: :mod:`cs324scale.train.emergence`.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Sequence
 from typing import NamedTuple
 
 import numpy as np
 
-from .._checks import as_array, as_int, as_int_array, as_positive_array, as_positive_float
+from .._checks import as_array, as_int, as_positive_array, as_positive_float
 from .._random import as_generator
 from ._common import check_budget
 
 __all__ = [
-    "CharLMScores",
     "MirageCurves",
-    "continuation_metrics",
     "exact_match_runs",
     "mirage_curves",
     "per_token_accuracy",
     "rise_share",
-    "train_char_lm",
 ]
 
 
@@ -123,7 +115,7 @@ def mirage_curves(
     n_examples = as_int("n_examples", n_examples, minimum=1)
     p = per_token_accuracy(n, n_c=n_c, alpha=alpha)
     check_budget(n.size * n_examples * k, "mirage_curves")
-    rng = as_rng(key)
+    rng = as_generator(key)
     right = rng.random((n.size, n_examples, k)) < p[:, None, None]
     return MirageCurves(
         n_params=n,
@@ -204,199 +196,3 @@ def exact_match_runs(correct, k: int, *, start: int = 0) -> np.ndarray:
         raise ValueError(f"start + k = {start + k} exceeds the {c.shape[1]} positions per window.")
     cs = np.concatenate([np.zeros((c.shape[0], 1), int), np.cumsum(c[:, start:], axis=1)], axis=1)
     return (cs[:, k:] - cs[:, :-k]) == k
-
-
-def _jax():
-    import jax
-    import jax.numpy as jnp
-    import optax
-
-    return jax, jnp, optax
-
-
-@functools.lru_cache(maxsize=32)
-def _segment_fn(cfg, batch_size: int):
-    jax, jnp, optax = _jax()
-    from ..train.data import sample_windows
-    from ..train.models import model_for
-
-    model = model_for(cfg)
-    length = model.window_length(cfg)
-    loss_fn = functools.partial(model.loss, cfg)
-
-    def segment(params, state, tokens, lr, k_data, t0, t1):
-        opt = optax.adam(lr)
-
-        def step(t, carry):
-            params, state = carry
-            w = sample_windows(tokens, length, batch_size, key=jax.random.fold_in(k_data, t))
-            grads = jax.grad(loss_fn)(params, w)
-            updates, state = opt.update(grads, state, params)
-            return optax.apply_updates(params, updates), state
-
-        return jax.lax.fori_loop(t0, t1, step, (params, state))  # t1 traced: one compile
-
-    return jax.jit(segment)
-
-
-def train_char_lm(
-    cfg,
-    *,
-    checkpoints: Sequence[int],
-    learning_rate: float = 3e-3,
-    batch_size: int = 32,
-    data=None,
-    key,
-) -> list:
-    """Train one character-level model with Adam and keep its weights at checkpoints.
-
-    The kit's sweep engine (:func:`cs324scale.train.run_sweep`) returns losses only; the
-    emergence demo needs trained weights to score continuations, so this trains one
-    model (constant-rate Adam, batches drawn from ``key`` as the sweep engine does) and
-    returns a copy of the parameters after each checkpoint's number of steps. One
-    compilation serves every checkpoint, so a learning curve over compute costs about
-    as much as one training run.
-
-    Args:
-        cfg: A registered language-model config (e.g. ``TransformerConfig``).
-        checkpoints: Step counts, strictly increasing, >= 1.
-        learning_rate: Adam learning rate (> 0).
-        batch_size: Windows per step.
-        data: A :class:`~cs324scale.train.CharData`; tiny Shakespeare by default.
-        key: An int seed or a jax PRNG key (initialisation and batches).
-
-    Returns:
-        A list of parameter pytrees, one per checkpoint.
-
-    Raises:
-        ValueError: For unsorted or non-positive checkpoints, a bad rate, size or key.
-    """
-    jax, jnp, optax = _jax()
-    from ..train.data import shakespeare
-    from ..train.models import model_for
-
-    model = model_for(cfg)  # ValueError for an unregistered config
-    ckpt = as_int_array("checkpoints", checkpoints, minimum=1)
-    if np.any(np.diff(ckpt) <= 0):
-        raise ValueError(f"checkpoints must be strictly increasing; got {ckpt.tolist()}.")
-    batch_size = as_int("batch_size", batch_size, minimum=1)
-    lr = as_positive_float("learning_rate", learning_rate)
-    data = shakespeare() if data is None else data
-    k_init, k_data = jax.random.split(_as_jax_key(key))
-    params = model.init(cfg, key=k_init)
-    state = optax.adam(lr).init(params)
-    segment = _segment_fn(cfg, batch_size)
-    tokens = jnp.asarray(data.train)
-    out, t = [], 0
-    for c in ckpt.tolist():
-        params, state = segment(params, state, tokens, lr, k_data, t, c)
-        out.append(params)
-        t = c
-    return out
-
-
-def _as_jax_key(key):
-    jax, jnp, _ = _jax()
-    if isinstance(key, int) and not isinstance(key, bool):
-        if key < 0:
-            raise ValueError(f"key as an int seed must be >= 0; got {key}.")
-        return jax.random.key(key)
-    if hasattr(key, "dtype") and jnp.issubdtype(key.dtype, jax.dtypes.prng_key) and key.shape == ():
-        return key
-    if hasattr(key, "dtype") and key.dtype == jnp.uint32 and key.shape == (2,):
-        return jax.random.wrap_key_data(key)
-    raise ValueError(f"key must be an int seed or a single jax PRNG key; got {type(key).__name__}.")
-
-
-class CharLMScores(NamedTuple):
-    """Scores of one character model on held-out text.
-
-    Attributes:
-        log_loss: Mean next-character cross-entropy (nats).
-        per_token: Fraction of positions where the top prediction is the true character.
-        exact_match: Fraction of ``k``-character greedy continuations that equal the text.
-        k: Continuation length.
-    """
-
-    log_loss: float
-    per_token: float
-    exact_match: float
-    k: int
-
-
-@functools.lru_cache(maxsize=32)
-def _score_fn(cfg):
-    jax, jnp, optax = _jax()
-    from ..train import transformer
-
-    if not isinstance(cfg, transformer.TransformerConfig):
-        raise ValueError(
-            f"continuation_metrics scores TransformerConfig models; got {type(cfg).__name__}."
-        )
-
-    def score(params, windows):
-        x, y = windows[:, :-1], windows[:, 1:]
-        logits = transformer.apply(cfg, params, x)
-        nll = optax.softmax_cross_entropy_with_integer_labels(logits, y)
-        return nll, jnp.argmax(logits, -1) == y
-
-    return jax.jit(score)
-
-
-def continuation_metrics(
-    cfg, params, *, k, n_windows: int = 512, min_prompt: int | None = None, data=None, key=0
-) -> CharLMScores | list[CharLMScores]:
-    """Log loss, per-character accuracy and exact match of ``k``-char continuations.
-
-    Windows of ``context + 1`` validation characters are drawn with ``key`` (the same
-    windows for every model given the same key and context). Every score uses the
-    positions after the first ``min_prompt`` of each window, so every prompt has at
-    least ``min_prompt`` characters. Per-character accuracy is greedy next-character
-    accuracy; exact match is the fraction of ``k``-character continuations that greedy
-    decoding reproduces exactly (see :func:`exact_match_runs`).
-
-    Args:
-        cfg: The model's ``TransformerConfig``.
-        params: Its trained parameters.
-        k: Continuation length, an int or a sequence of ints (then one result per k),
-            each in ``1 .. context - min_prompt``.
-        n_windows: Validation windows to score.
-        min_prompt: Shortest prompt, ``0 <= min_prompt < context``; ``context // 2``
-            when None.
-        data: A :class:`~cs324scale.train.CharData`; tiny Shakespeare by default.
-        key: Int seed or jax key choosing the windows.
-
-    Returns:
-        A :class:`CharLMScores`, or a list of them when ``k`` is a sequence.
-    """
-    _, jnp, _ = _jax()
-    from ..train.data import sample_windows, shakespeare
-
-    ks = [k] if np.ndim(k) == 0 else list(k)
-    if not ks:
-        raise ValueError("k is empty; pass a continuation length such as k=4.")
-    half = cfg.context // 2 if min_prompt is None else as_int("min_prompt", min_prompt, minimum=0)
-    if half >= cfg.context:
-        raise ValueError(f"min_prompt must be < context = {cfg.context}; got {half}.")
-    ks = [as_int("k", kk, minimum=1) for kk in ks]
-    if max(ks) > cfg.context - half:
-        raise ValueError(
-            f"k must be <= context - min_prompt = {cfg.context - half}; got {max(ks)}."
-        )
-    n_windows = as_int("n_windows", n_windows, minimum=1)
-    data = shakespeare() if data is None else data
-    windows = sample_windows(
-        jnp.asarray(data.val), cfg.context + 1, n_windows, key=_as_jax_key(key)
-    )
-    nll, correct = _score_fn(cfg)(params, windows)
-    nll, correct = np.asarray(nll)[:, half:], np.asarray(correct)
-    out = [
-        CharLMScores(
-            log_loss=float(nll.mean()),
-            per_token=float(correct[:, half:].mean()),
-            exact_match=float(exact_match_runs(correct, kk, start=half).mean()),
-            k=kk,
-        )
-        for kk in ks
-    ]
-    return out[0] if np.ndim(k) == 0 else out

@@ -31,24 +31,43 @@ Public API:
       :class:`TransformerConfig`, :class:`LSTMConfig`, :func:`matching_lstm`.
     - Sweeps: :func:`run_sweep`, :func:`metz_grid`, :class:`SweepResults`,
       :class:`ResultStore`, :class:`FlopBudget`, :class:`BudgetExceeded`.
-    - Models: :func:`coordinate_check`, :func:`param_count`, :func:`flops_per_token`,
-      :func:`trial_flops`, :func:`register_model`.
+    - Optimizers and schedules (:mod:`~cs324scale.train.optim`): :func:`adam`,
+      :func:`adamw`, :func:`sgd`, :class:`Optimizer`, :func:`register_optimizer`;
+      :func:`constant`, :func:`warmup_cosine`, :func:`wsd`, :class:`Schedule`.
+    - The one training loop (:mod:`~cs324scale.train.loop`) and what else steps
+      through it: :func:`train_snapshots` and :func:`continuation_metrics` (weights along
+      a run, for the emergence demo), :func:`coordinate_check` (muP, Yang et al. 2022).
+    - Models: :func:`param_count`, :func:`flops_per_token`, :func:`trial_flops`,
+      :func:`register_model`.
     - Data: :func:`shakespeare` (tiny Shakespeare, char-level, train/val split, shipped),
       :func:`enwik8` (100M characters, downloaded once on request, for full mode).
-    - Shipped results: :func:`load_results`, :func:`run_experiment`,
-      :func:`register_experiment`.
+
+The lecture experiments that use these sweeps, and their shipped results, live beside
+the library in :mod:`cs324scale.experiments`.
 """
 
-from . import corpora, data, engine, lstm, mlp, transformer
+from . import corpora, data, engine, loop, lstm, mlp, optim, transformer
 from .budget import BudgetExceeded, FlopBudget
+from .coordinate_check import CoordCheck, coordinate_check
 from .corpora import enwik8
 from .data import CharData, sample_windows, shakespeare
-from .experiments import EXPERIMENTS, load_results, register_experiment, run_experiment
+from .emergence import ContinuationScores, continuation_metrics, train_snapshots
 from .flops import flops_per_step, flops_per_token, param_count, trial_flops
 from .lstm import LSTMConfig
 from .lstm import matching as matching_lstm
-from .mlp import CoordCheck, MLPConfig, coordinate_check
+from .mlp import MLPConfig
 from .models import Model, register_model
+from .optim import (
+    Optimizer,
+    Schedule,
+    adam,
+    adamw,
+    constant,
+    register_optimizer,
+    sgd,
+    warmup_cosine,
+    wsd,
+)
 from .results import SweepResults
 from .store import ResultStore
 from .sweep import METZ_LEARNING_RATES, METZ_SEEDS, METZ_WIDTHS, metz_grid, run_sweep
@@ -57,8 +76,8 @@ from .transformer import TransformerConfig
 __all__ = [
     "BudgetExceeded",
     "CharData",
+    "ContinuationScores",
     "CoordCheck",
-    "EXPERIMENTS",
     "FlopBudget",
     "LSTMConfig",
     "METZ_LEARNING_RATES",
@@ -66,9 +85,15 @@ __all__ = [
     "METZ_WIDTHS",
     "MLPConfig",
     "Model",
+    "Optimizer",
     "ResultStore",
+    "Schedule",
     "SweepResults",
     "TransformerConfig",
+    "adam",
+    "adamw",
+    "constant",
+    "continuation_metrics",
     "coordinate_check",
     "corpora",
     "data",
@@ -76,18 +101,22 @@ __all__ = [
     "enwik8",
     "flops_per_step",
     "flops_per_token",
-    "load_results",
+    "loop",
     "lstm",
     "matching_lstm",
     "metz_grid",
     "mlp",
+    "optim",
     "param_count",
-    "register_experiment",
     "register_model",
-    "run_experiment",
+    "register_optimizer",
     "run_sweep",
     "sample_windows",
+    "sgd",
     "shakespeare",
+    "train_snapshots",
     "transformer",
     "trial_flops",
+    "warmup_cosine",
+    "wsd",
 ]

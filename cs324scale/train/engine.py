@@ -1,9 +1,10 @@
 """Run a population of trials of one model shape as one compiled, sharded program.
 
-A *trial* is a pure function of (config, learning rate, seed): the seed gives the
-initialisation key and the key of every batch; the learning rate is traced data
-(``optax.inject_hyperparams``), so one compilation serves every learning rate and seed
-of a shape. The whole training loop is a ``jax.lax.scan``.
+A *trial* is a pure function of (config, optimizer, schedule, steps, learning rate,
+seed): the seed gives the initialisation key and the key of every batch; the learning
+rate is traced data, so one compilation serves every learning rate and seed of a
+shape. The training loop is the kit's one loop (:mod:`cs324scale.train.loop`), run as a
+``jax.lax.scan``.
 
 A population of trials runs as ``jax.lax.map(trial, ..., batch_size=k)``: ``k`` trials
 at a time are vectorised with ``vmap`` and the chunks run one after another.
@@ -23,12 +24,13 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
-import optax
 from jax.sharding import PartitionSpec as P
 
 from .data import sample_windows
 from .flops import flops_per_step
+from .loop import make_loop, run_steps, sampled_windows
 from .models import model_for
+from .optim import Optimizer, Schedule
 
 TRIAL_AXIS = "trials"
 # Below this many training FLOPs per step a CPU trial is dominated by per-op overhead,
@@ -52,42 +54,27 @@ class TrialOutput(NamedTuple):
     run_s: float = 0.0
 
 
-def make_trial(cfg, *, steps: int, batch_size: int):
+def make_trial(cfg, *, steps: int, batch_size: int, optimizer: Optimizer, schedule: Schedule):
     """Build ``trial(train_tokens, val_windows, lr, seed) -> (losses (steps,), val_loss ())``.
 
     Args:
         cfg: a registered model config.
-        steps: number of Adam steps (static).
+        steps: optimiser steps (static); the schedule spans exactly these.
         batch_size: windows per step (static).
+        optimizer, schedule: see :mod:`cs324scale.train.optim`.
 
     Returns:
         A pure, unjitted function of one trial; ``val_windows`` is ``(n_eval_chunks,
         batch, L)`` int32, the same for every trial.
     """
-    model = model_for(cfg)
-    length = model.window_length(cfg)
-    scales = model.lr_scales(cfg)
-    loss_fn = functools.partial(model.loss, cfg)
+    loop = make_loop(cfg, optimizer=optimizer, schedule=schedule, steps=steps)
 
     def trial(train_tokens, val_windows, lr, seed):
         k_init, k_data = jax.random.split(jax.random.key(seed))
-        params = model.init(cfg, key=k_init)
-        opt = optax.inject_hyperparams(optax.adam)(learning_rate=lr)
-        state = opt.init(params)
-
-        def step(carry, t):
-            params, state = carry
-            windows = sample_windows(
-                train_tokens, length, batch_size, key=jax.random.fold_in(k_data, t)
-            )
-            loss, grads = jax.value_and_grad(loss_fn)(params, windows)
-            updates, state = opt.update(grads, state, params)
-            if scales is not None:  # per-tensor multipliers (muP); Adam is linear in lr
-                updates = jax.tree.map(lambda u, s: u * s, updates, scales)
-            return (optax.apply_updates(params, updates), state), loss
-
-        (params, _), losses = jax.lax.scan(step, (params, state), jnp.arange(steps))
-        val = jax.lax.map(lambda w: loss_fn(params, w), val_windows).mean()
+        params, state = loop.init(lr, k_init)
+        windows_at = sampled_windows(loop, train_tokens, batch_size, k_data)
+        params, _, losses, _ = run_steps(loop, params, state, lr, windows_at=windows_at, n=steps)
+        val = jax.lax.map(lambda w: loop.loss(params, w), val_windows).mean()
         return losses, val
 
     return trial
@@ -139,8 +126,10 @@ def devices_for(n_trials: int, *, available: int | None = None) -> int:
 
 
 @functools.lru_cache(maxsize=64)
-def _compiled(cfg, steps: int, batch_size: int, per_device: int, n_devices: int, chunk: int):
-    trial = make_trial(cfg, steps=steps, batch_size=batch_size)
+def _compiled(cfg, steps, batch_size, optimizer, schedule, per_device, n_devices, chunk):
+    trial = make_trial(
+        cfg, steps=steps, batch_size=batch_size, optimizer=optimizer, schedule=schedule
+    )
 
     def local(train_tokens, val_windows, lrs, seeds):
         def one(args):
@@ -168,6 +157,8 @@ def run_population(
     batch_size: int,
     train_tokens,
     val_windows,
+    optimizer: Optimizer | None = None,
+    schedule: Schedule | None = None,
     devices: int | None = None,
     chunk: int | None = None,
 ) -> TrialOutput:
@@ -177,10 +168,12 @@ def run_population(
         cfg: model config shared by all trials.
         learning_rates: float array ``(n,)``.
         seeds: int array ``(n,)``.
-        steps: Adam steps per trial.
+        steps: optimiser steps per trial.
         batch_size: windows per step.
         train_tokens: int32 array ``(n_train,)``.
         val_windows: int32 array ``(n_chunks, batch, L)``.
+        optimizer: an :class:`~cs324scale.train.optim.Optimizer` (Adam by default).
+        schedule: a :class:`~cs324scale.train.optim.Schedule` (constant by default).
         devices: how many local devices to shard over; chosen by :func:`devices_for`
             when None.
         chunk: trials vectorised together per device; chosen by :func:`trials_per_chunk`
@@ -189,6 +182,8 @@ def run_population(
     Returns:
         A :class:`TrialOutput` with numpy arrays.
     """
+    optimizer = Optimizer() if optimizer is None else optimizer
+    schedule = Schedule() if schedule is None else schedule
     lrs = np.asarray(learning_rates, np.float32)
     sds = np.asarray(seeds, np.int32)
     n = len(lrs)
@@ -203,7 +198,8 @@ def run_population(
     if chunk is None:
         chunk = trials_per_chunk(cfg, per_device, batch_size=batch_size)
     chunk = int(min(max(chunk, 1), per_device))
-    fn, mesh = _compiled(cfg, int(steps), int(batch_size), per_device, n_dev, chunk)
+    setup = (cfg, int(steps), int(batch_size), optimizer, schedule, per_device, n_dev, chunk)
+    fn, mesh = _compiled(*setup)
     rep = jax.sharding.NamedSharding(mesh, P())
     split = jax.sharding.NamedSharding(mesh, P(TRIAL_AXIS))
     args = (
@@ -212,9 +208,7 @@ def run_population(
         jax.device_put(lrs, split),
         jax.device_put(sds, split),
     )
-    sig = (cfg, int(steps), int(batch_size), per_device, n_dev, chunk) + tuple(
-        a.shape for a in args[:2]
-    )
+    sig = setup + tuple(a.shape for a in args[:2])
     t0 = time.perf_counter()
     exe = _EXECUTABLES.get(sig)
     if exe is None:  # compile ahead of time, so compile and run times are reported apart

@@ -21,7 +21,8 @@ biases, embedding   lr                      lr
 The output multiplier ``1/m`` with an unscaled Adam rate is Table 3's output row (Adam
 lr ``∝ 1/fan_in``) rewritten with TP5's abc-symmetry; it starts from a smaller, still
 admissible, output initialisation. At ``width == base_width`` both parametrisations are
-the same model. :func:`coordinate_check` measures which one keeps activations O(1).
+the same model. :func:`cs324scale.train.coordinate_check` measures which one keeps
+activations O(1).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from .._checks import as_int, as_positive_float, one_of
+from .._checks import as_int, one_of
 from .data import ngram_batch
 
 PARAMETRIZATIONS = ("standard", "mup")
@@ -150,109 +151,3 @@ def param_count(cfg: MLPConfig, *, embeddings: bool = True) -> int:
     """Number of parameters, with or without the character embedding table."""
     n = sum(a * b + b for a, b in _dims(cfg))
     return n + (cfg.vocab_size * cfg.embed_dim if embeddings else 0)
-
-
-@dataclasses.dataclass(frozen=True)
-class CoordCheck:
-    """Result of :func:`coordinate_check`.
-
-    Attributes:
-        widths: int array ``(n_widths,)``.
-        layers: layer names, ``("hidden 1", ..., "logits")``.
-        values: mean |activation|, array ``(n_widths, steps, n_layers)``; step 0 is at init.
-    """
-
-    widths: np.ndarray
-    layers: tuple[str, ...]
-    values: np.ndarray
-
-    def slopes(self) -> np.ndarray:
-        """Log-log slope of mean |activation| against width, array ``(steps, n_layers)``.
-
-        Near 0 means the layer's coordinates stay O(1) as width grows (muP's promise);
-        clearly positive means they blow up with width (SP under Adam).
-        """
-        x = np.log(self.widths)
-        y = np.log(self.values)
-        xc = x - x.mean()
-        return np.einsum("w,wsl->sl", xc, y - y.mean(0)) / (xc @ xc)
-
-
-def coordinate_check(
-    cfg: MLPConfig,
-    widths,
-    *,
-    lr: float = 1e-2,
-    steps: int = 4,
-    batch_size: int = 256,
-    key: jax.Array,
-    data=None,
-) -> CoordCheck:
-    """Mean |activation| per layer versus width over the first Adam steps.
-
-    The "coordinate check" of Yang et al. 2022 (Tensor Programs V, Sec. 7 / Fig. 5): for
-    each width, train for ``steps - 1`` Adam steps on one fixed batch and record the mean
-    absolute value of every layer's output before each step. Under muP the curves are
-    flat in width; in SP they grow with width.
-
-    Args:
-        cfg: model shape; its ``width`` is replaced by each of ``widths``.
-        widths: the widths to compare (at least 2).
-        lr: Adam learning rate (scaled per layer as in training).
-        steps: number of recorded points (the first is at initialisation).
-        batch_size: size of the fixed batch.
-        key: PRNG key for the batch and each width's initialisation.
-        data: a :class:`~cs324scale.train.data.CharData`; tiny Shakespeare by default.
-
-    Returns:
-        A :class:`CoordCheck`.
-    """
-    from .data import sample_windows, shakespeare
-
-    widths = [int(w) for w in np.atleast_1d(np.asarray(widths))]
-    if len(widths) < 2:
-        raise ValueError("coordinate_check needs at least two widths to compare.")
-    for w in widths:
-        as_int("width", w, minimum=1)
-    lr = as_positive_float("lr", lr)
-    steps = as_int("steps", steps, minimum=1)
-    data = shakespeare() if data is None else data
-    k_data, k_init = jax.random.split(key)
-    windows = sample_windows(
-        jnp.asarray(data.train), cfg.context + 1, as_int("batch_size", batch_size), key=k_data
-    )
-    x, y = ngram_batch(windows)
-    rows = []
-    for w in widths:
-        c = dataclasses.replace(cfg, width=w)
-        shape = dataclasses.replace(c, parametrization="standard", base_width=1)
-        coords = _coord_run(shape, steps, k_init, lr_scales(c), 1.0 / c.width_mult, x, y, lr)
-        rows.append(np.asarray(coords))
-    names = tuple(f"hidden {i + 1}" for i in range(cfg.depth)) + ("logits",)
-    return CoordCheck(np.asarray(widths), names, np.asarray(rows, dtype=float))
-
-
-_COORD_OPT = optax.inject_hyperparams(optax.adam)(learning_rate=1.0)
-
-
-@functools.partial(jax.jit, static_argnums=(0, 1))
-def _coord_run(shape: MLPConfig, steps: int, key, scales, out_mult, x, y, lr):
-    """Coordinates ``(steps, depth + 1)`` for one width; SP and muP share the compilation."""
-
-    def objective(p):
-        logits, acts = _forward(p, x, out_mult)
-        ce = optax.softmax_cross_entropy_with_integer_labels(logits, y).mean()
-        return ce, jnp.stack([jnp.abs(a).mean() for a in acts])
-
-    def step(carry, _):
-        params, state = carry
-        (_, coords), grads = jax.value_and_grad(objective, has_aux=True)(params)
-        updates, state = _COORD_OPT.update(grads, state, params)
-        updates = jax.tree.map(lambda u, m: u * m, updates, scales)
-        return (optax.apply_updates(params, updates), state), coords
-
-    params = _init(shape, key)
-    state = _COORD_OPT.init(params)
-    state.hyperparams["learning_rate"] = jnp.asarray(lr, jnp.float32)
-    _, coords = jax.lax.scan(step, (params, state), None, length=steps)
-    return coords

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from .models import _REGISTRY
+from .optim import Optimizer, Schedule
 
 
 def config_from_dict(model: str, fields: dict):
@@ -19,6 +20,16 @@ def config_from_dict(model: str, fields: dict):
         if cls.__name__ == model:
             return cls(**fields)
     raise ValueError(f"No registered model config is called {model!r}.")
+
+
+def _optimizer_of(record: dict) -> Optimizer:
+    """A record's optimizer; records written before it had its own field name it in provenance."""
+    if record.get("optimizer") is not None:
+        return Optimizer.from_description(record["optimizer"])
+    prov = record.get("provenance") or {}
+    if prov.get("optimizer") == "sgd":
+        return Optimizer("sgd", (("momentum", float(prov["momentum"])),))
+    return Optimizer()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,6 +50,8 @@ class SweepResults:
         flops: training FLOPs of each trial ``(n,)``.
         cached: True where the trial was loaded from the store, not trained now ``(n,)``.
         key: the store key of each trial ``(n,)``.
+        optimizers: the :class:`~cs324scale.train.optim.Optimizer` of each trial.
+        schedules: the :class:`~cs324scale.train.optim.Schedule` of each trial.
         provenance: per-trial provenance dicts (versions, git commit, device, date, wall time).
     """
 
@@ -55,9 +68,21 @@ class SweepResults:
     cached: np.ndarray
     key: np.ndarray
     provenance: tuple
+    optimizers: tuple = ()
+    schedules: tuple = ()
 
     def __len__(self) -> int:
         return len(self.lr)
+
+    @property
+    def optimizer(self) -> np.ndarray:
+        """Optimizer name of every trial (``"adam"``, ``"sgd"``, ...), shape ``(n,)``."""
+        return np.array([o.name for o in self.optimizers], dtype=str)
+
+    @property
+    def schedule(self) -> np.ndarray:
+        """Schedule kind of every trial (``"constant"``, ``"warmup_cosine"``, ``"wsd"``)."""
+        return np.array([s.kind for s in self.schedules], dtype=str)
 
     def field(self, name: str) -> np.ndarray:
         """A config attribute for every trial, e.g. ``res.field("width")``, shape ``(n,)``."""
@@ -102,6 +127,8 @@ class SweepResults:
                     "curve": [float(v) for v in self.curve[i]],
                     "curve_steps": [int(s) for s in self.curve_steps],
                     "flops": float(self.flops[i]),
+                    "optimizer": self.optimizers[i].describe(),
+                    "schedule": self.schedules[i].describe(),
                     "provenance": self.provenance[i],
                 }
             )
@@ -131,6 +158,8 @@ class SweepResults:
             cached=np.zeros(n, bool) if cached is None else np.asarray(cached, bool),
             key=np.array([r["key"] for r in records], str),
             provenance=tuple(r["provenance"] for r in records),
+            optimizers=tuple(_optimizer_of(r) for r in records),
+            schedules=tuple(Schedule.from_description(r.get("schedule")) for r in records),
         )
 
     def save(self, path: str | os.PathLike, **meta) -> None:

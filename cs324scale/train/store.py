@@ -30,6 +30,8 @@ _COLUMNS = (
     "seed",
     "steps",
     "batch_size",
+    "optimizer",
+    "schedule",
     "dataset_size",
     "final_loss",
     "train_loss",
@@ -118,8 +120,13 @@ class ResultStore:
             "CREATE TABLE IF NOT EXISTS trials (key TEXT PRIMARY KEY, model TEXT, config TEXT, "
             "lr REAL, seed INTEGER, steps INTEGER, batch_size INTEGER, dataset_size INTEGER, "
             "final_loss REAL, train_loss REAL, diverged INTEGER, diverged_at INTEGER, "
-            "curve TEXT, curve_steps TEXT, flops REAL, provenance TEXT)"
+            "curve TEXT, curve_steps TEXT, flops REAL, provenance TEXT, "
+            "optimizer TEXT, schedule TEXT)"
         )
+        have = {r[1] for r in self._conn.execute("PRAGMA table_info(trials)")}
+        for col in ("optimizer", "schedule"):  # stores written before these columns existed
+            if col not in have:
+                self._conn.execute(f"ALTER TABLE trials ADD COLUMN {col} TEXT")
         self._conn.commit()
 
     def __len__(self) -> int:
@@ -135,6 +142,8 @@ class ResultStore:
         row["curve"] = json.dumps([_json_safe(float(v)) for v in row["curve"]])
         row["curve_steps"] = json.dumps([int(s) for s in row["curve_steps"]])
         row["provenance"] = json.dumps(row["provenance"], sort_keys=True)
+        for k in ("optimizer", "schedule"):
+            row[k] = json.dumps(row.get(k), sort_keys=True)
         row["diverged"] = int(bool(row["diverged"]))
         for k in ("final_loss", "train_loss"):
             row[k] = _json_safe(float(row[k]))
@@ -170,6 +179,8 @@ class ResultStore:
         rec["curve"] = [math.nan if v is None else v for v in json.loads(rec["curve"])]
         rec["curve_steps"] = json.loads(rec["curve_steps"])
         rec["provenance"] = json.loads(rec["provenance"])
+        for k in ("optimizer", "schedule"):
+            rec[k] = None if rec[k] is None else json.loads(rec[k])
         rec["diverged"] = bool(rec["diverged"])
         for k in ("final_loss", "train_loss"):
             rec[k] = math.nan if rec[k] is None else rec[k]

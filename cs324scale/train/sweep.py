@@ -20,6 +20,7 @@ from .engine import eval_windows, run_population
 from .flops import trial_flops
 from .mlp import MLPConfig
 from .models import model_for
+from .optim import Optimizer, Schedule
 from .results import SweepResults
 from .store import ResultStore, provenance, trial_key
 
@@ -42,6 +43,7 @@ def _as_configs(configs) -> list:
 
 
 def _curve(losses: np.ndarray, points: int):
+    """Interval means of a loss curve, the interval ends, and the first non-finite step (-1)."""
     steps = len(losses)
     points = min(points, steps)
     edges = np.linspace(0, steps, points + 1).astype(int)
@@ -65,6 +67,8 @@ def run_sweep(
     *,
     steps: int,
     batch_size: int = 128,
+    optimizer: Optimizer | None = None,
+    schedule: Schedule | None = None,
     dataset_size: int | None = None,
     data: CharData | None = None,
     store: ResultStore | str | None = None,
@@ -77,17 +81,22 @@ def run_sweep(
 ) -> SweepResults:
     """Train every (config, learning rate, seed) combination and return a results table.
 
-    Each trial trains with Adam at a constant learning rate on windows drawn from
-    ``data`` with its seed's key, then is evaluated on fixed validation windows. Trials
-    already in ``store`` are loaded, not retrained (and cost no budget).
+    Each trial trains with ``optimizer`` (Adam by default) at ``lr x schedule(t)``
+    (constant by default) on windows drawn from ``data`` with its seed's key, then is
+    evaluated on fixed validation windows. Trials already in ``store`` are loaded, not
+    retrained (and cost no budget).
 
     Args:
         configs: one model config (``MLPConfig``, ``TransformerConfig``, ``LSTMConfig``
             or any registered type) or a sequence of them.
-        learning_rates: Adam learning rates, each finite and > 0.
+        learning_rates: (peak) learning rates, each finite and > 0.
         seeds: non-negative integer seeds (initialisation and data order).
-        steps: optimiser steps per trial.
+        steps: optimiser steps per trial; a schedule spans exactly these.
         batch_size: windows per step.
+        optimizer: an :class:`~cs324scale.train.optim.Optimizer` (``cs.train.adam()``
+            when None; ``cs.train.sgd(momentum=0.9)``, ``cs.train.adamw(...)``).
+        schedule: a :class:`~cs324scale.train.optim.Schedule` (``cs.train.constant()``
+            when None; ``cs.train.warmup_cosine(...)``, ``cs.train.wsd(...)``).
         dataset_size: train on only the first ``D`` training characters (None: all).
         data: a :class:`~cs324scale.train.data.CharData`; tiny Shakespeare by default.
         store: a :class:`~cs324scale.train.store.ResultStore`, a path to one, or None
@@ -121,6 +130,16 @@ def run_sweep(
     eval_size = as_int("eval_size", eval_size)
     if max_trials_per_call is not None:
         max_trials_per_call = as_int("max_trials_per_call", max_trials_per_call)
+    optimizer = Optimizer() if optimizer is None else optimizer
+    schedule = Schedule() if schedule is None else schedule
+    if not isinstance(optimizer, Optimizer):
+        raise ValueError(
+            f"optimizer must be a cs.train Optimizer such as cs.train.adam(); got {optimizer!r}."
+        )
+    if not isinstance(schedule, Schedule):
+        raise ValueError(
+            f"schedule must be a cs.train Schedule such as cs.train.constant(); got {schedule!r}."
+        )
     data = shakespeare() if data is None else data
     data = data.subset(dataset_size)
     for c in configs:
@@ -139,7 +158,8 @@ def run_sweep(
         "data": data.fingerprint,
         "eval_size": eval_size,
         "curve_points": curve_points,
-        "optimizer": "adam",
+        "optimizer": optimizer.describe(),
+        "schedule": schedule.describe(),
     }
     trials = [
         (c, float(lr), int(s), trial_key(c, lr=float(lr), seed=int(s), train=train))
@@ -175,6 +195,8 @@ def run_sweep(
                     budget,
                     steps,
                     batch_size,
+                    optimizer,
+                    schedule,
                     curve_points,
                     eval_size,
                     devices,
@@ -185,7 +207,10 @@ def run_sweep(
     return SweepResults.from_records([records[k] for k in keys], cached=[k in found for k in keys])
 
 
-def _run_call(call, cfg, data, store, budget, steps, batch_size, curve_points, eval_size, devices):
+def _run_call(
+    call, cfg, data, store, budget, steps, batch_size, optimizer, schedule, curve_points,
+    eval_size, devices,
+):
     import jax.numpy as jnp
 
     val = eval_windows(data.val, cfg, n_windows=eval_size, batch_size=batch_size)
@@ -196,41 +221,64 @@ def _run_call(call, cfg, data, store, budget, steps, batch_size, curve_points, e
         [t[2] for t in call],
         steps=steps,
         batch_size=batch_size,
+        optimizer=optimizer,
+        schedule=schedule,
         train_tokens=jnp.asarray(data.train),
         val_windows=val,
         devices=devices,
     )
-    wall = time.perf_counter() - t0
-    flops = trial_flops(cfg, steps=steps, batch_size=batch_size)
-    prov = provenance(wall_time_s=wall / len(call))
+    prov = provenance(wall_time_s=(time.perf_counter() - t0) / len(call))
     prov["trials_in_call"] = len(call)
     for (c, lr, seed, key), losses, v in zip(call, out.losses, out.val_loss, strict=True):
-        curve, curve_steps, first = _curve(losses, curve_points)
-        if first < 0 and not np.isfinite(v):
-            first = steps
-        diverged = first >= 0
         store.put(
-            {
-                "key": key,
-                "model": type(c).__name__,
-                "config": dataclasses.asdict(c),
-                "lr": lr,
-                "seed": seed,
-                "steps": steps,
-                "batch_size": batch_size,
-                "dataset_size": len(data.train),
-                "final_loss": float("nan") if diverged else float(v),
-                "train_loss": float(curve[-1]),
-                "diverged": diverged,
-                "diverged_at": first,
-                "curve": curve,
-                "curve_steps": curve_steps,
-                "flops": flops,
-                "provenance": prov,
-            }
+            trial_record(
+                key, c, lr=lr, seed=seed, losses=losses, val_loss=v, batch_size=batch_size,
+                optimizer=optimizer, schedule=schedule, dataset_size=len(data.train),
+                curve_points=curve_points, provenance=prov,
+            )
         )
     if budget is not None:
+        flops = trial_flops(cfg, steps=steps, batch_size=batch_size)
         budget.charge(flops * len(call), f"{len(call)} trial(s) of {cfg}")
+
+
+def trial_record(
+    key: str, cfg, *, lr: float, seed: int, losses, val_loss: float, batch_size: int,
+    optimizer: Optimizer, schedule: Schedule, dataset_size: int, curve_points: int,
+    provenance: dict,
+) -> dict:
+    """The one record of a finished trial, as the store and :class:`SweepResults` keep it.
+
+    A trial whose training loss became non-finite, or whose validation loss is not
+    finite, is recorded as diverged (``final_loss`` NaN, ``diverged_at`` its first bad
+    step, or ``steps`` when only the validation loss failed); it never raises.
+    """
+    losses = np.asarray(losses)
+    steps = len(losses)
+    curve, curve_steps, first = _curve(losses, curve_points)
+    if first < 0 and not np.isfinite(val_loss):
+        first = steps
+    diverged = first >= 0
+    return {
+        "key": key,
+        "model": type(cfg).__name__,
+        "config": dataclasses.asdict(cfg),
+        "lr": float(lr),
+        "seed": int(seed),
+        "steps": steps,
+        "batch_size": int(batch_size),
+        "optimizer": optimizer.describe(),
+        "schedule": schedule.describe(),
+        "dataset_size": int(dataset_size),
+        "final_loss": float("nan") if diverged else float(val_loss),
+        "train_loss": float(curve[-1]),
+        "diverged": diverged,
+        "diverged_at": first,
+        "curve": curve,
+        "curve_steps": curve_steps,
+        "flops": trial_flops(cfg, steps=steps, batch_size=batch_size),
+        "provenance": provenance,
+    }
 
 
 def metz_grid(

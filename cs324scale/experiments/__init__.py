@@ -1,0 +1,81 @@
+"""cs324scale.experiments: the lecture experiments, their runner and their analysis.
+
+Course content beside the library: the experiments are built from :mod:`cs324scale.train`
+(sweeps) and analysed with :mod:`cs324scale.fit` (laws); nothing in the library imports
+this package.
+
+* :mod:`~cs324scale.experiments.registry`: :func:`register_experiment`,
+  :func:`run_experiment`, :func:`load_results` (shipped results), :func:`results`;
+* :mod:`~cs324scale.experiments.lecture2`: the registered lecture-2 experiments and
+  their grids (``metz_sp``, ``metz_mup``, ``model_data_grid``, ``arch_transformer_lstm``,
+  ``depth``, ``optimizer_adam_sgd``);
+* :mod:`~cs324scale.experiments.analysis`: lr* trends, Metz's extrapolation, IsoFLOP
+  points;
+* :mod:`~cs324scale.experiments.reproduction`: how a live re-run of shipped trials
+  should agree with them;
+* ``python -m cs324scale.experiments`` (``make sweeps``): run or resume experiments and
+  write ``cs324scale/results/<name>.json``.
+"""
+
+from . import analysis, lecture2, registry, reproduction
+from .analysis import (
+    Extrapolation,
+    LRTrend,
+    ModelDataTable,
+    best_final,
+    isoflop_budgets,
+    isoflop_points,
+    log_scatter,
+    loss_at_lr,
+    lr_trend,
+    metz_extrapolation,
+    model_data_table,
+    optimal_lr,
+)
+from .lecture2 import LECTURE_EXPERIMENTS
+from .registry import (
+    EXPERIMENTS,
+    load_results,
+    register_experiment,
+    results,
+    run_experiment,
+    scale_note,
+)
+from .reproduction import (
+    CROSS_BUILD_SDS,
+    SAME_BUILD_TOLERANCE,
+    Reproduction,
+    measured_drift,
+    reproduction_check,
+)
+
+__all__ = [
+    "CROSS_BUILD_SDS",
+    "EXPERIMENTS",
+    "LECTURE_EXPERIMENTS",
+    "SAME_BUILD_TOLERANCE",
+    "Extrapolation",
+    "LRTrend",
+    "ModelDataTable",
+    "Reproduction",
+    "analysis",
+    "best_final",
+    "isoflop_budgets",
+    "isoflop_points",
+    "lecture2",
+    "load_results",
+    "log_scatter",
+    "loss_at_lr",
+    "lr_trend",
+    "measured_drift",
+    "metz_extrapolation",
+    "model_data_table",
+    "optimal_lr",
+    "register_experiment",
+    "registry",
+    "reproduction",
+    "reproduction_check",
+    "results",
+    "run_experiment",
+    "scale_note",
+]

@@ -1,0 +1,341 @@
+"""Analysis helpers for the lecture-2 experiments, built on the :mod:`cs324scale.fit` estimators.
+
+* learning-rate transfer: :func:`optimal_lr`, :func:`lr_trend` (a :class:`~cs324scale.fit.PowerLaw`
+  lr*(width)), :func:`loss_at_lr`;
+* Metz's extrapolation: :func:`metz_extrapolation` (a :class:`~cs324scale.fit.LogLinear` law
+  fitted at a fixed learning rate and at the tuned one);
+* model comparisons: :func:`best_final`, :func:`log_scatter`;
+* compute: :func:`model_data_table` (loss against tokens per model), :func:`isoflop_budgets`,
+  :func:`isoflop_points` (Hoffmann et al. 2022, approach 2).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from ..fit import LogLinear, PowerLaw
+from ..train.flops import flops_per_step, flops_per_token, param_count
+from ..train.results import SweepResults
+from .lecture2 import LM_BATCH
+
+
+def optimal_lr(lrs, table) -> np.ndarray:
+    """Best learning rate per row, refined between grid points.
+
+    The vertex of the parabola (in log learning rate) through the grid minimum and its
+    two neighbours gives lr* finer than the grid spacing; at a grid edge, or where a
+    neighbour diverged, the grid minimum itself.
+
+    Args:
+        lrs: learning rates ``(L,)``, increasing.
+        table: losses ``(R, L)`` (NaN = diverged).
+
+    Returns:
+        lr* per row, shape ``(R,)``.
+    """
+    x = np.log(np.asarray(lrs, float))
+    out = []
+    for row in np.atleast_2d(np.asarray(table, float)):
+        row = np.where(np.isfinite(row), row, np.inf)
+        j = int(np.argmin(row))
+        if j == 0 or j == len(x) - 1 or not np.isfinite(row[j - 1 : j + 2]).all():
+            out.append(np.exp(x[j]))
+            continue
+        (x0, x1, x2), (y0, y1, y2) = x[j - 1 : j + 2], row[j - 1 : j + 2]
+        num = (x1 - x0) ** 2 * (y1 - y2) - (x1 - x2) ** 2 * (y1 - y0)
+        den = (x1 - x0) * (y1 - y2) - (x1 - x2) * (y1 - y0)
+        best = x1 - 0.5 * num / den if den != 0 else x1
+        out.append(np.exp(np.clip(best, x0, x2)))
+    return np.array(out)
+
+
+@dataclasses.dataclass(frozen=True)
+class LRTrend:
+    """A power-law trend lr*(width) = A width^slope fitted in log-log space.
+
+    Attributes:
+        widths: ``(R,)``; lr_star: refined optimal learning rates ``(R,)``.
+        slope: fitted d log lr* / d log width; intercept: log A.
+        resolution: the slope that moves lr* by one learning-rate grid step across the
+            whole width range; |slope| below it is "flat within the grid's resolution".
+    """
+
+    widths: np.ndarray
+    lr_star: np.ndarray
+    slope: float
+    intercept: float
+    resolution: float
+
+    def predict(self, widths) -> np.ndarray:
+        """lr* the trend predicts at ``widths``."""
+        return np.exp(self.intercept + self.slope * np.log(np.asarray(widths, float)))
+
+
+def lr_trend(res: SweepResults, *, widths=None) -> LRTrend:
+    """Fit log lr* against log width for a width x learning-rate sweep.
+
+    Args:
+        res: sweep results with an MLP ``width`` field.
+        widths: restrict the fit to these widths (all by default).
+    """
+    w, lrs, table = res.grid("width")
+    keep = np.isin(w, w if widths is None else np.asarray(widths))
+    w, table = w[keep], table[keep]
+    star = optimal_lr(lrs, table)
+    law = PowerLaw().fit(w, star)  # lr* = A w^(-alpha): slope -alpha in log-log
+    step = np.log(lrs[1] / lrs[0])
+    return LRTrend(
+        w, star, -float(law.alpha_), float(np.log(law.A_)), float(step / np.log(w[-1] / w[0]))
+    )
+
+
+def loss_at_lr(lrs, table, lr) -> np.ndarray:
+    """Loss per row at learning rate(s) ``lr``, interpolated linearly in log lr.
+
+    Args:
+        lrs: ``(L,)`` grid; table: ``(R, L)``; lr: scalar or ``(R,)``.
+    """
+    lr = np.broadcast_to(np.asarray(lr, float), (table.shape[0],))
+    x = np.log(lrs)
+    return np.array([np.interp(np.log(v), x, row) for v, row in zip(lr, table, strict=True)])
+
+
+@dataclasses.dataclass(frozen=True)
+class Extrapolation:
+    """Metz's experiment: a law fitted on small widths, checked on the large ones.
+
+    Attributes:
+        widths: ``(R,)``; fit_mask: True for the widths the law was fitted on ``(R,)``.
+        lr_fixed: the learning rate chosen on the small widths.
+        fixed: seed-mean loss at ``lr_fixed`` per width ``(R,)``;
+        fixed_seeds: per-seed losses ``(R, S)``.
+        tuned: seed-mean loss at lr*(width) predicted by the small-width trend ``(R,)``.
+        law_fixed, law_tuned: ``(a, b)`` of loss = a - b log(width) fitted on the small
+            widths of ``fixed`` and ``tuned``.
+        trend: the lr*(width) trend fitted on the small widths.
+    """
+
+    widths: np.ndarray
+    fit_mask: np.ndarray
+    lr_fixed: float
+    fixed: np.ndarray
+    fixed_seeds: np.ndarray
+    tuned: np.ndarray
+    law_fixed: tuple[float, float]
+    law_tuned: tuple[float, float]
+    trend: LRTrend
+
+    def predict(self, widths, law: str = "fixed") -> np.ndarray:
+        """Loss the ``"fixed"`` or ``"tuned"`` law predicts at ``widths``."""
+        a, b = self.law_fixed if law == "fixed" else self.law_tuned
+        return a - b * np.log(np.asarray(widths, float))
+
+    @property
+    def miss(self) -> np.ndarray:
+        """Measured minus predicted loss at fixed lr, per width ``(R,)``."""
+        return self.fixed - self.predict(self.widths)
+
+    @property
+    def tuned_miss(self) -> np.ndarray:
+        """Tuned loss minus the tuned law's prediction, per width ``(R,)``."""
+        return self.tuned - self.predict(self.widths, "tuned")
+
+    @property
+    def seed_spread(self) -> np.ndarray:
+        """Max minus min over seeds of the fixed-lr loss, per width ``(R,)``."""
+        return np.ptp(self.fixed_seeds, axis=1)
+
+
+def metz_extrapolation(res: SweepResults, n_fit: int = 4, start: int = 0) -> Extrapolation:
+    """Fix the learning rate on ``n_fit`` small widths, fit, extrapolate.
+
+    The learning rate is the grid value with the lowest loss averaged over the small
+    widths (Metz tuned on hidden sizes 64-256 and kept lr = 3e-4). The law is the blog's
+    loss = a - b log(width) (``cs.fit.LogLinear`` form), fitted by least squares.
+
+    Args:
+        res: a Metz width x learning-rate x seed sweep.
+        n_fit: number of widths used to choose lr and fit the law (at least 2).
+        start: index of the smallest width used (0: the grid's smallest).
+    """
+    w, lrs, table = res.grid("width")
+    if n_fit < 2 or start < 0 or start + n_fit > len(w):
+        raise ValueError(f"need 2 <= n_fit and start + n_fit <= {len(w)}; got {start=}, {n_fit=}.")
+    fit = (np.arange(len(w)) >= start) & (np.arange(len(w)) < start + n_fit)
+    j = int(np.nanargmin(np.nanmean(table[fit], axis=0)))
+    widths_all, seeds = res.field("width"), np.unique(res.seed)
+    per_seed = np.array(
+        [
+            [
+                res.final_loss[(widths_all == v) & (res.lr == lrs[j]) & (res.seed == s)][0]
+                for s in seeds
+            ]
+            for v in w
+        ]
+    )
+    fixed = per_seed.mean(axis=1)
+    trend = lr_trend(res, widths=w[fit])
+    tuned = loss_at_lr(lrs, table, trend.predict(w))
+
+    def loglinear(y):
+        law = LogLinear().fit(w[fit], y[fit])
+        return float(law.a_), float(law.b_)
+
+    return Extrapolation(
+        w, fit, float(lrs[j]), fixed, per_seed, tuned, loglinear(fixed), loglinear(tuned), trend
+    )
+
+
+def best_final(
+    res: SweepResults, *, model=None, mask=None, n_layer=None, embeddings: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """Best (over learning rates) seed-mean final loss per config, against its size.
+
+    Args:
+        res: sweep results.
+        model: keep configs of this class name only (e.g. ``"LSTMConfig"``).
+        mask: keep only these trials, boolean ``(n,)``.
+        n_layer: keep configs with this depth only (``n_layer`` field).
+        embeddings: count embedding parameters too (Kaplan et al. 2020 leave them out).
+
+    Returns:
+        ``(N (K,), loss (K,))`` sorted by N.
+    """
+    keep = np.ones(len(res), bool) if mask is None else np.asarray(mask, bool)
+    out = {}
+    for i in np.flatnonzero(keep):
+        c = res.configs[i]
+        if model and type(c).__name__ != model:
+            continue
+        if n_layer is not None and getattr(c, "n_layer", None) != n_layer:
+            continue
+        out.setdefault(c, {}).setdefault(float(res.lr[i]), []).append(res.final_loss[i])
+    rows = []
+    for c, by_lr in out.items():
+        means = [np.nanmean(v) if np.isfinite(v).any() else np.inf for v in by_lr.values()]
+        rows.append((param_count(c, embeddings=embeddings), min(means)))
+    rows.sort()
+    return np.array([r[0] for r in rows], float), np.array([r[1] for r in rows], float)
+
+
+def log_scatter(n, loss) -> float:
+    """RMS residual of log loss around one power law ``loss = A n^-alpha`` fitted to all points."""
+    law = PowerLaw().fit(n, loss)
+    return float(np.sqrt(np.mean((np.log(loss) - np.log(law.predict(n))) ** 2)))
+
+
+def lm_tokens_per_step(cfg) -> int:
+    """Predicted tokens per optimiser step of the lecture's LM sweeps."""
+    return int(cfg.context) * LM_BATCH
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelDataTable:
+    """Loss against tokens seen for several model sizes, read off training curves.
+
+    Attributes:
+        configs: one config per row.
+        N: non-embedding parameters per row ``(R,)``; N_total: with embeddings.
+        D: tokens seen at each curve point (interval midpoints), per row ``(R, P)``.
+        loss: training loss on random windows, best learning rate per point ``(R, P)``.
+        flops_per_token: training FLOPs per token per row ``(R,)``.
+    """
+
+    configs: tuple
+    N: np.ndarray
+    N_total: np.ndarray
+    D: np.ndarray
+    loss: np.ndarray
+    flops_per_token: np.ndarray
+
+    def compute(self) -> np.ndarray:
+        """Training FLOPs of every curve point, ``(R, P)``."""
+        return self.flops_per_token[:, None] * self.D
+
+    def loss_at(self, row: int, tokens) -> np.ndarray:
+        """Loss of row ``row`` at ``tokens`` (interpolated in log tokens; NaN outside)."""
+        x = np.log(self.D[row])
+        t = np.log(np.asarray(tokens, float))
+        out = np.interp(t, x, self.loss[row])
+        return np.where((t >= x[0]) & (t <= x[-1]), out, np.nan)
+
+    def grid(self, tokens) -> np.ndarray:
+        """Loss of every row at the common ``tokens`` ``(T,)``: ``(R, T)``."""
+        return np.array([self.loss_at(i, tokens) for i in range(len(self.N))])
+
+
+def model_data_table(res: SweepResults, model: str | None = None, n_layer=None) -> ModelDataTable:
+    """Collapse an LM sweep to loss-vs-tokens curves per model (min over learning rates).
+
+    Args:
+        res: results of an LM sweep (``model_data_grid``, ``arch_transformer_lstm``, ...).
+        model: keep only configs of this class name (e.g. ``"LSTMConfig"``).
+        n_layer: keep only configs with this many layers.
+    """
+    configs = []
+    for c in res.configs:
+        if c in configs or (model and type(c).__name__ != model):
+            continue
+        if n_layer is not None and c.n_layer != n_layer:
+            continue
+        configs.append(c)
+    configs.sort(key=lambda c: param_count(c, embeddings=False))
+    points = res.curve.shape[1]
+    rows, tokens = [], []
+    for c in configs:
+        mine = np.array([rc == c for rc in res.configs])
+        steps = int(round(res.flops[mine][0] / flops_per_step(c, LM_BATCH)))
+        edges = np.linspace(0, steps, points + 1).astype(int)  # as the engine's curve
+        tokens.append((edges[:-1] + edges[1:]) / 2 * lm_tokens_per_step(c))
+        rows.append(np.nanmin(res.curve[mine], axis=0))
+    return ModelDataTable(
+        tuple(configs),
+        np.array([param_count(c, embeddings=False) for c in configs], float),
+        np.array([param_count(c) for c in configs], float),
+        np.array(tokens),
+        np.array(rows),
+        np.array([flops_per_token(c) for c in configs], float),
+    )
+
+
+def isoflop_budgets(table: ModelDataTable, n: int = 5, *, min_models: int = 4, skip: int = 4):
+    """``n`` log-spaced budgets at which at least ``min_models`` curves can be read.
+
+    Model ``i`` covers budgets from ``flops_per_token[i] * D[skip]`` (early points are
+    averages over fast-changing losses, so the first ``skip`` are not used) to
+    ``flops_per_token[i] * D[-1]``.
+    """
+    lo = table.flops_per_token * table.D[:, skip]
+    hi = table.flops_per_token * table.D[:, -1]
+    cand = np.geomspace(lo.min(), hi.max(), 400)
+    covered = ((cand[:, None] >= lo) & (cand[:, None] <= hi)).sum(axis=1)
+    ok = cand[covered >= min_models]
+    if ok.size == 0:
+        raise ValueError(f"no budget is covered by {min_models} models; lower min_models.")
+    return np.geomspace(ok[0], ok[-1], n)
+
+
+def isoflop_points(
+    table: ModelDataTable, budgets, *, skip: int = 4
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """IsoFLOP slices of a model-data table (Hoffmann et al. 2022, approach 2).
+
+    For each budget C and each model, the loss after ``D = C / flops_per_token`` tokens
+    (interpolated along that model's curve); models whose curve does not reach or
+    starts after D are left out of that budget.
+
+    Returns:
+        ``(N, C, loss)``, flat arrays of equal length.
+    """
+    N, C, L = [], [], []
+    for c in np.asarray(budgets, float):
+        for i in range(len(table.N)):
+            d = c / table.flops_per_token[i]
+            v = table.loss_at(i, d) if d >= table.D[i, skip] else np.nan
+            if np.isfinite(v):
+                N.append(table.N[i])
+                C.append(c)
+                L.append(float(v))
+    return np.array(N), np.array(C), np.array(L)
