@@ -65,7 +65,7 @@ SEED = 0
 # The Revisiting-NSL benchmark (Alabdulmohsin et al. 2022) splits each learning curve
 # into early points for fitting (`x_train`, `y_train`) and later held-out points
 # (`x_test`, `y_test`). Take the 1.07B-parameter language model. Write
-# `forecast_point(curve, x, *, n_resamples, seed)` that fits a **saturating power law**
+# `forecast_point(curve, x, *, n_resamples, key)` that fits a **saturating power law**
 # `E + A x^-alpha` to the training points only and returns the forecast at `x` with a
 # 95% **prediction interval** (where a new measurement would land, not only where the
 # curve is): `(prediction, (low, high))`. Use `cs.fit.extrapolate`.
@@ -74,27 +74,27 @@ SEED = 0
 CURVE = next(c for c in cs.published.revisiting_nsl_curves("LM") if c.model == "1.07e+09")
 
 
-def forecast_point(curve, x, *, n_resamples, seed):
+def forecast_point(curve, x, *, n_resamples, key):
     """Saturating-law forecast of the loss at ``x`` and its 95% prediction interval."""
     ### BEGIN SOLUTION
-    ### HINT: cs.fit.extrapolate(law, x_train, y_train, at=x, n_resamples=n_resamples, key=seed) has .prediction, .ci and .pi
+    ### HINT: cs.fit.extrapolate(law, x_train, y_train, at=x, n_resamples=n_resamples, key=key) has .prediction, .ci and .pi
     fc = cs.fit.extrapolate(
         cs.fit.SaturatingPowerLaw(), curve.x_train, curve.y_train, at=x,
-        n_resamples=n_resamples, key=seed,
+        n_resamples=n_resamples, key=key,
     )
     return float(fc.prediction), (float(fc.pi[0]), float(fc.pi[1]))
     ### END SOLUTION
 
 
 # %% slideshow={"slide_type": "fragment"}
-cs.checks.lab4.check_forecast(forecast_point, CURVE, n_resamples=N_RESAMPLES, seed=SEED)
+cs.checks.lab4.check_forecast(forecast_point, CURVE, n_resamples=N_RESAMPLES, key=SEED)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Next: your forecast and interval against the held-out measurement.
 
 # %% slideshow={"slide_type": "subslide"}
 x_last = CURVE.x_test[-1]
-pred, (low, high) = forecast_point(CURVE, x_last, n_resamples=N_RESAMPLES, seed=SEED)
+pred, (low, high) = forecast_point(CURVE, x_last, n_resamples=N_RESAMPLES, key=SEED)
 fig, ax = plt.subplots(figsize=(9, 5))
 ax.loglog(CURVE.x_train, CURVE.y_train, "ko", label="fit points")
 ax.loglog(CURVE.x_test, CURVE.y_test, "kx", ms=10, label="held out")
@@ -208,18 +208,18 @@ print(f"zero-shot WinoGrande reaches {TARGET}% at {n_cross:.3g} parameters = {n_
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # A single number hides how little eight models pin the line down. Write
-# `crossing_interval(n_params, acc, target, *, n_resamples, seed)`: resample the models
+# `crossing_interval(n_params, acc, target, *, n_resamples, key)`: resample the models
 # (pairs of `N` and accuracy) with replacement, refit, recompute the crossing, and
 # return the 2.5th and 97.5th percentiles `(low, high)`. Skip resamples that hold only
 # one distinct model size (no line through them). Use
-# `rng = np.random.default_rng(seed)`.
+# `rng = np.random.default_rng(key)` (here `key` is an int seed).
 
 # %% slideshow={"slide_type": "-"}
-def crossing_interval(n_params, acc, target, *, n_resamples, seed):
+def crossing_interval(n_params, acc, target, *, n_resamples, key):
     """95% percentile bootstrap interval of ``crossing_params`` over resampled models."""
     ### BEGIN SOLUTION
     ### HINT: idx = rng.integers(0, len(n_params), size=len(n_params)) picks one resample
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(key)
     samples = []
     for _ in range(n_resamples):
         idx = rng.integers(0, len(n_params), size=len(n_params))
@@ -231,8 +231,8 @@ def crossing_interval(n_params, acc, target, *, n_resamples, seed):
 
 
 # %% slideshow={"slide_type": "fragment"}
-cs.checks.lab4.check_crossing_interval(crossing_interval, N, ACC, TARGET, n_resamples=CROSS_RESAMPLES, seed=SEED)
-low, high = crossing_interval(N, ACC, TARGET, n_resamples=CROSS_RESAMPLES, seed=SEED)
+cs.checks.lab4.check_crossing_interval(crossing_interval, N, ACC, TARGET, n_resamples=CROSS_RESAMPLES, key=SEED)
+low, high = crossing_interval(N, ACC, TARGET, n_resamples=CROSS_RESAMPLES, key=SEED)
 print(f"95% bootstrap interval: {low / 175e9:.0f}x to {high / 175e9:.0f}x GPT-3 175B")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
