@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import cs324scale as cs
+from cs324scale._random import as_generator
 from cs324scale.checks import lab1, lab2, lab3, lab4
 
 
@@ -144,6 +145,8 @@ def test_intrinsic_dimension_from_the_mystery_curve(capsys):
         lab1.check_intrinsic_dimension(k_hat / 2)  # -1/slope
     with fails("a dimension is positive"):
         lab1.check_intrinsic_dimension(-k_hat)  # 2/slope
+    with pytest.raises(TypeError, match="key"):
+        lab1.mystery_manifold_curve([100, 200])  # randomness needs an explicit key
 
 
 # ============================================================================== lab 2
@@ -179,7 +182,9 @@ def _population(mode: str = "solution"):
                 if mode == "scaled_gradients":
                     grads = jax.tree.map(lambda g, s: g * s, grads, scales)
                 updates, state = opt.update(grads, state, params)
-                if mode != "scaled_gradients":
+                if mode == "inverted_scales":
+                    updates = jax.tree.map(lambda u, s: u / s, updates, scales)
+                elif mode not in ("scaled_gradients", "ignored_scales"):
                     updates = jax.tree.map(lambda u, s: u * s, updates, scales)
                 return (optax.apply_updates(params, updates), state), loss
 
@@ -204,19 +209,39 @@ def test_population_accepts_the_solution(capsys):
     assert "OK: train_population" in capsys.readouterr().out
 
 
+def test_population_patches_nothing():
+    """The check runs the student's function as the lab calls it: lr_scales stays the
+    kit's, so a function that captured it (``from ... import lr_scales``) is judged right."""
+    before = cs.train.mlp.lr_scales
+    assert "lr_scales =" not in open(lab2.__file__).read()
+    assert cs.train.mlp.lr_scales is before
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "mode, match",
     [
-        ("scaled_gradients", "update\\* by `scales`"),
+        ("scaled_gradients", "scales applied to the gradients.*Adam \\*updates\\*"),
+        ("ignored_scales", "per-layer scales ignored: multiply each Adam update"),
+        ("inverted_scales", "dividing the updates by `scales`"),
         ("same_seed", "both seeds give identical losses"),
         ("transposed", "shape \\(2, 3\\); expected \\(3, 2\\)"),
-        ("train_loss", "validation windows, not a training batch"),
+        ("train_loss", "last training batch's loss.*validation windows"),
     ],
 )
 def test_population_names_mistakes(mode, match):
     with fails(match):
         lab2.check_population(_population(mode))
+
+
+@pytest.mark.slow
+def test_population_mistakes_are_far_from_the_engine():
+    """The muP config separates the mistakes from the engine by far more than rounding."""
+    key = tuple(sorted(lab2._MUP.items()))
+    ref, variants = lab2._engine(key, 10), lab2._variants(key, 10)
+    assert lab2._gap(variants["updates"], ref) < 1e-3
+    for name in ("ignored", "gradients", "inverted", "train_loss"):
+        assert lab2._gap(variants[name], ref) > 3 * lab2._NEAR, name
 
 
 LRS = np.geomspace(1.5e-3, 4.8e-2, 6)
@@ -324,6 +349,11 @@ def test_prediction_names_mistakes():
     slope, a = np.polyfit(widths, fixed, 1)
     with fails("linear in log\\(width\\)"):
         lab2.check_prediction({**pred, "fixed": a + slope * big}, *args, lr_star=star)
+    s, i = _trend(widths, star)
+    with fails("at log\\(BIG_WIDTH\\), not at BIG_WIDTH"):
+        lab2.check_prediction({**pred, "lr_big": float(np.exp(i + s * big))}, *args, lr_star=star)
+    with fails("is a list; make it a dict"):
+        lab2.check_prediction(list(pred.values()), *args, lr_star=star)
 
 
 # ============================================================================== lab 3
@@ -382,7 +412,7 @@ def test_chinchilla_fit_accepts_and_names_mistakes(capsys):
 
 
 def test_intervals_accept_and_name_mistakes(capsys):
-    epoch = cs.train.lecture_experiments.epoch_intervals()
+    epoch = cs.published.epoch_intervals()
     lab3.check_intervals(epoch, EPOCH)
     assert "OK:" in capsys.readouterr().out
     with fails("low must be below high"):
@@ -397,6 +427,10 @@ def test_intervals_accept_and_name_mistakes(capsys):
         lab3.check_intervals(logs, EPOCH)
     with fails("wider than half its value"):
         lab3.check_intervals({**epoch, "E": (0.5, 3.0)}, EPOCH)
+    with fails("intervals\\['alpha'\\] has 1 value\\(s\\); expected a pair"):
+        lab3.check_intervals({**epoch, "alpha": EPOCH["alpha"]}, EPOCH)  # the estimate only
+    with fails("lacks 'beta'"):
+        lab3.check_intervals({k: v for k, v in epoch.items() if k != "beta"}, EPOCH)
 
 
 def _compute_optimal(params, C, *, exponent="beta", c6=6.0):
@@ -428,10 +462,35 @@ def test_commit_then_final_run(capsys):
     lab3.commit_prediction(N_opt=2.0e4, loss=2.30)
     assert lab3.check_final_run(2.32) == pytest.approx(0.02)
     assert "within" in capsys.readouterr().out
-    assert lab3.check_final_run(2.50) == pytest.approx(0.20)  # a miss is a result, not an error
+    assert lab3.check_final_run(np.array([2.50])) == pytest.approx(0.20)  # a miss is a result
     assert "outside" in capsys.readouterr().out
-    with fails("diverged"):
-        lab3.check_final_run(float("nan"))
+    assert lab3.check_final_run(3.9) == pytest.approx(1.6)  # a bad miss too, not an error
+    assert "outside" in capsys.readouterr().out
+    lab3._COMMITTED.clear()
+
+
+@pytest.mark.parametrize(
+    "measured, match",
+    [
+        (float("nan"), "diverged"),
+        (float("inf"), "diverged"),
+        (np.array([2.31, 2.45, 2.6]), "has 3 values.*not a whole profile"),
+        ({"loss": 2.31}, "is a dict; pass one number"),
+        (None, "None"),
+        (-0.02, "cross-entropy is positive"),
+        (0.0, "cross-entropy is positive"),
+        (2.30, "equals the committed prediction"),  # the prediction passed back
+        (float(np.log(2.31)), "log of a loss that would match"),  # np.log of the loss
+        (0.3, "far below any validation loss.*not the error"),  # the error, not the loss
+        (4.6, "above ln\\(65\\).*learned nothing"),  # an untrained model
+    ],
+)
+def test_final_run_rejects_what_is_not_the_final_runs_loss(measured, match):
+    lab3._COMMITTED.clear()
+    lab3.commit_prediction(N_opt=2.0e4, loss=2.30)
+    with fails(match):
+        lab3.check_final_run(measured)
+    lab3._COMMITTED.clear()
 
 
 def test_commit_and_final_run_name_mistakes():
@@ -442,8 +501,10 @@ def test_commit_and_final_run_name_mistakes():
         lab3.commit_prediction(N_opt=2.0e4, loss=float("nan"))
     with fails("not positive"):
         lab3.commit_prediction(N_opt=2.0e4, loss=-0.2)
+    with fails("one finite number"):
+        lab3.commit_prediction(N_opt=2.0e4, loss=[2.3, 2.4])
     lab3.commit_prediction(N_opt=2.0e4, loss=float(np.log(2.31)))  # forgot np.exp
-    with fails("log of the loss"):
+    with fails("committed loss is the log"):
         lab3.check_final_run(2.31)
     lab3._COMMITTED.clear()
 
@@ -456,7 +517,7 @@ def lm_curve():
     return next(c for c in cs.published.revisiting_nsl_curves("LM") if c.model == "1.07e+09")
 
 
-def _forecast(curve, x, *, n_resamples, seed, kind="pi", level=0.95):
+def _forecast(curve, x, *, n_resamples, key, kind="pi", level=0.95):
     """Part 1 of solutions/04_forecasting.py; ``kind`` and ``level`` inject mistakes."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", cs.fit.FitConvergenceWarning)
@@ -466,28 +527,26 @@ def _forecast(curve, x, *, n_resamples, seed, kind="pi", level=0.95):
             curve.y_train,
             at=x,
             n_resamples=n_resamples,
-            seed=seed,
+            key=key,
             level=level,
         )
     return float(f.prediction), tuple(float(v) for v in getattr(f, kind))
 
 
 def test_forecast_accepts_the_solution(lm_curve, capsys):
-    lab4.check_forecast(_forecast, lm_curve, n_resamples=20, seed=0)
+    lab4.check_forecast(_forecast, lm_curve, n_resamples=20, key=0)
     assert "OK:" in capsys.readouterr().out
 
 
 def test_forecast_names_mistakes(lm_curve):
-    kw = {"n_resamples": 20, "seed": 0}
+    kw = {"n_resamples": 20, "key": 0}
     with fails("confidence interval"):
         lab4.check_forecast(lambda *a, **k: _forecast(*a, kind="ci", **k), lm_curve, **kw)
     with fails("90% prediction interval"):
         lab4.check_forecast(lambda *a, **k: _forecast(*a, level=0.9, **k), lm_curve, **kw)
-    with fails("seed=seed"):  # the seed it was given is ignored
+    with fails("key=key"):  # the key it was given is ignored
         lab4.check_forecast(
-            lambda c, x, *, n_resamples, seed: _forecast(
-                c, x, n_resamples=n_resamples, seed=seed + 1
-            ),
+            lambda c, x, *, n_resamples, key: _forecast(c, x, n_resamples=n_resamples, key=key + 1),
             lm_curve,
             **kw,
         )
@@ -581,9 +640,9 @@ def _winogrande():
     return np.array([r.n_params for r in rows]), np.array([r.accuracy_pct for r in rows])
 
 
-def _crossing_interval(n, acc, target, *, n_resamples, seed, q=2.5):
+def _crossing_interval(n, acc, target, *, n_resamples, key, q=2.5, rng=None):
     """Part 3 of the solution; ``q`` injects the wrong percentiles."""
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(key) if rng is None else rng
     samples = []
     for _ in range(n_resamples):
         idx = rng.integers(0, len(n), size=len(n))
@@ -595,24 +654,32 @@ def _crossing_interval(n, acc, target, *, n_resamples, seed, q=2.5):
 
 def test_crossing_interval_accepts_the_solution_and_an_own_bootstrap(capsys):
     n, acc = _winogrande()
-    lab4.check_crossing_interval(_crossing_interval, n, acc, 79.0, n_resamples=500, seed=1)
+    lab4.check_crossing_interval(_crossing_interval, n, acc, 79.0, n_resamples=500, key=1)
 
-    def with_choice(n, acc, target, *, n_resamples, seed):  # another valid resampling
-        rng = np.random.default_rng(seed + 100)
+    def with_choice(n, acc, target, *, n_resamples, key):  # another valid resampling
+        rng = np.random.default_rng(key + 100)
         idx = [rng.choice(len(n), len(n)) for _ in range(n_resamples)]
         xs = [_crossing(n[i], acc[i], target) for i in idx if np.unique(n[i]).size > 1]
         return tuple(np.percentile(xs, [2.5, 97.5]))
 
-    lab4.check_crossing_interval(with_choice, n, acc, 79.0, n_resamples=2000, seed=1)
+    lab4.check_crossing_interval(with_choice, n, acc, 79.0, n_resamples=2000, key=1)
     assert capsys.readouterr().out.count("OK:") == 2
 
 
 def test_crossing_interval_names_mistakes():
     n, acc = _winogrande()
-    kw = {"n_resamples": 500, "seed": 1}
+    kw = {"n_resamples": 500, "key": 1}
     with fails("percentiles 25 and 75"):
         lab4.check_crossing_interval(
             lambda *a, **k: _crossing_interval(*a, q=25, **k), n, acc, 79.0, **kw
+        )
+    with fails("percentiles 16 and 84"):  # drawn with the kit's key converter
+        lab4.check_crossing_interval(
+            lambda *a, key, **k: _crossing_interval(*a, key=key, q=16, rng=as_generator(key), **k),
+            n,
+            acc,
+            79.0,
+            **kw,
         )
     with fails("percentiles 0 and 100"):
         lab4.check_crossing_interval(
@@ -630,8 +697,8 @@ def test_crossing_interval_names_mistakes():
     with fails("narrower"):
         lab4.check_crossing_interval(narrow, n, acc, 79.0, **kw)
 
-    def permuted(n, acc, target, *, n_resamples, seed):  # no replacement: every resample equal
-        rng = np.random.default_rng(seed)
+    def permuted(n, acc, target, *, n_resamples, key):  # no replacement: every resample equal
+        rng = np.random.default_rng(key)
         xs = [
             _crossing(n[i], acc[i], target)
             for i in (rng.permutation(len(n)) for _ in range(n_resamples))

@@ -240,8 +240,13 @@ def check_box_exponents(dims, slopes, *, tol: float = 0.08) -> None:
     ok("\n" + "\n".join(lines))
 
 
-def mystery_manifold_curve(ns, *, trials: int = 4, key=0):
+def mystery_manifold_curve(ns, *, trials: int = 4, key):
     """The lab's mystery data: a 1-NN learning curve on a manifold of unknown dimension.
+
+    Args:
+        ns: Training-set sizes.
+        trials: Data sets averaged per size.
+        key: An int seed or a jax PRNG key (see :mod:`cs324scale._random`); required.
 
     Returns:
         A :class:`~cs324scale.toys.ToyCurve` from

@@ -17,6 +17,8 @@ on success it prints one line starting with ``OK:``.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ._feedback import array, diagnose, fail, ok, returned
@@ -24,71 +26,195 @@ from ._feedback import array, diagnose, fail, ok, returned
 __all__ = ["check_lr_star", "check_lr_trend", "check_population", "check_prediction"]
 
 
-def check_population(train_population, *, steps: int = 10) -> None:
-    """Check a ``train_population(cfg, lrs, seeds, *, steps) -> (L, S)`` implementation.
+_LRS, _SEEDS = (1e-3, 3e-3, 1e-2), (0, 1)  # the population every check call trains
+_BATCH = 64
+_SP = {"width": 16}  # standard parametrisation: every lr_scales multiplier is 1
+_MUP = {"width": 32, "parametrization": "mup", "base_width": 8}  # hidden Adam rates / 4
+_NEAR = 0.02  # nats: same keys agree to rounding (5e-6 on a CPU); mistakes move 0.09+
 
-    Verifies, on a width-16 MLP trained for ``steps`` steps with three learning rates
-    and two seeds: the shape ``(3, 2)`` (learning rates by seeds, not transposed),
-    losses below uniform guessing, that both the learning rate and the seed change the
-    result, agreement with the kit's sweep engine on the same trials (same keys) within
-    0.02 nats (so the validation loss, not the last training batch's, is returned),
-    and that ``mlp.lr_scales`` multiplies the Adam *updates*: with every multiplier
-    halved and the learning rate doubled, training must give the same losses (scaling
-    the gradients instead does nothing under Adam, so muP would not take effect).
-    """
-    import jax
 
-    from ..train import mlp
+@functools.lru_cache(maxsize=4)
+def _engine(cfg_items: tuple, steps: int) -> np.ndarray:
+    """The kit's sweep engine on the check's trials: final validation losses ``(L, S)``."""
+    from ..train import MLPConfig
     from ..train.sweep import run_sweep
 
-    lrs, seeds = [1e-3, 3e-3, 1e-2], [0, 1]
-    cfg = mlp.MLPConfig(width=16)
-    out = array(
-        train_population(cfg, lrs, seeds, steps=steps),
-        "train_population(cfg, 3 lrs, 2 seeds)",
-        (3, 2),
-        nonfinite="A learning rate may be so high that training diverged.",
+    res = run_sweep(
+        MLPConfig(**dict(cfg_items)), _LRS, _SEEDS, steps=steps, batch_size=_BATCH, progress=False
     )
-    if np.any(out > np.log(cfg.vocab_size) + 0.5):
+    return np.asarray(res.final_loss, float).reshape(len(_LRS), len(_SEEDS))
+
+
+@functools.lru_cache(maxsize=4)
+def _variants(cfg_items: tuple, steps: int) -> dict:
+    """The lab's population with one detail changed: ``{name: final losses (L, S)}``.
+
+    The training is the lab's own (``jax.random.key(seed)`` split into init and data
+    keys, batch ``t`` from ``fold_in(data_key, t)``, ``optax.adam(lr)``, the engine's
+    validation windows), written out so that where ``mlp.lr_scales(cfg)`` enters can
+    change; the multipliers are traced, so all variants share one compilation:
+
+    * ``"updates"``: the scales multiply Adam's updates (the right answer);
+    * ``"ignored"``: no scales; ``"gradients"``: the scales multiply the gradients;
+      ``"inverted"``: the updates are divided by the scales;
+    * ``"train_loss"``: right training, the last training batch's loss returned.
+    """
+    import jax
+    import jax.numpy as jnp
+    import optax
+
+    from ..train import MLPConfig, engine, mlp, sample_windows, shakespeare
+
+    cfg = MLPConfig(**dict(cfg_items))
+    data = shakespeare()
+    tokens = jnp.asarray(data.train)
+    val = jnp.asarray(engine.eval_windows(data.val, cfg, n_windows=1024, batch_size=_BATCH))
+    s = mlp.lr_scales(cfg)
+    one_tree = jax.tree.map(lambda v: 1.0, s)
+    inv = jax.tree.map(lambda v: 1.0 / v, s)
+    kinds = {  # (multiplier of the gradients, multiplier of Adam's updates)
+        "updates": (one_tree, s),
+        "ignored": (one_tree, one_tree),
+        "gradients": (s, one_tree),
+        "inverted": (one_tree, inv),
+    }
+
+    def one(g_scale, u_scale, lr, seed):
+        k_init, k_data = jax.random.split(jax.random.key(seed))
+        params = mlp.init(cfg, key=k_init)
+        opt = optax.adam(lr)
+
+        def step(carry, t):
+            params, state = carry
+            key = jax.random.fold_in(k_data, t)
+            w = sample_windows(tokens, cfg.context + 1, _BATCH, key=key)
+            loss, grads = jax.value_and_grad(lambda p: mlp.loss(cfg, p, w))(params)
+            grads = jax.tree.map(lambda g, m: g * m, grads, g_scale)
+            updates, state = opt.update(grads, state, params)
+            updates = jax.tree.map(lambda u, m: u * m, updates, u_scale)
+            return (optax.apply_updates(params, updates), state), loss
+
+        (params, _), losses = jax.lax.scan(step, (params, opt.init(params)), jnp.arange(steps))
+        return jax.lax.map(lambda w: mlp.loss(cfg, params, w), val).mean(), losses[-1]
+
+    lr_grid, seed_grid = np.meshgrid(
+        np.asarray(_LRS, np.float32), np.asarray(_SEEDS, np.int32), indexing="ij"
+    )
+    n_trials, n_kinds = lr_grid.size, len(kinds)
+
+    def stacked(i):  # the i-th multiplier tree of every variant, each repeated per trial
+        trees = [k[i] for k in kinds.values()]
+        return jax.tree.map(lambda *v: jnp.repeat(jnp.asarray(v, jnp.float32), n_trials), *trees)
+
+    val_loss, last = jax.jit(jax.vmap(one))(
+        stacked(0),
+        stacked(1),
+        jnp.tile(jnp.asarray(lr_grid.ravel()), n_kinds),
+        jnp.tile(jnp.asarray(seed_grid.ravel()), n_kinds),
+    )
+    shape = (n_kinds, len(_LRS), len(_SEEDS))
+    out = dict(zip(kinds, np.asarray(val_loss, float).reshape(shape), strict=True))
+    out["train_loss"] = np.asarray(last, float).reshape(shape)[0]
+    return out
+
+
+def _gap(a, b) -> float:
+    return float(np.max(np.abs(np.asarray(a) - np.asarray(b))))
+
+
+def _sane(out: np.ndarray, what: str) -> None:
+    """Fail unless ``out`` (L, S) is below uniform guessing and varies with lr and seed."""
+    if np.any(out > np.log(65) + 0.5):
         fail(
-            f"losses {np.round(out, 2).tolist()} are above ln(65) = 4.17 (uniform guessing) "
-            "after training: is the optimiser update applied to the parameters?"
+            f"{what}: losses {np.round(out, 2).tolist()} are above ln(65) = 4.17 (uniform "
+            "guessing) after training: is the optimiser update applied to the parameters?"
         )
     if np.allclose(out[0], out[-1], atol=1e-6):
         fail(
-            "different learning rates give identical losses: the learning rate never reaches the optimiser."
+            f"{what}: different learning rates give identical losses: the learning rate never "
+            "reaches the optimiser."
         )
     if np.allclose(out[:, 0], out[:, 1], atol=1e-7):
-        fail("both seeds give identical losses: derive the init and batch keys from the seed.")
-    ref = run_sweep(cfg, lrs, seeds, steps=steps, batch_size=64, progress=False).final_loss.reshape(
-        3, 2
+        fail(
+            f"{what}: both seeds give identical losses: derive the init and batch keys from the seed."
+        )
+
+
+def check_population(train_population, *, steps: int = 10) -> None:
+    """Check a ``train_population(cfg, lrs, seeds, *, steps) -> (L, S)`` implementation.
+
+    Trains three learning rates x two seeds for ``steps`` steps on two configs and
+    compares each with the kit's sweep engine (:func:`cs324scale.train.run_sweep`, same
+    trials, same keys: they agree to rounding, so the tolerance is 0.02 nats):
+
+    * a width-32 muP MLP with base width 8, where ``mlp.lr_scales`` divides the hidden
+      Adam rates by 4, so every piece of the answer shows in the losses. Verifies the
+      shape ``(3, 2)`` (learning rates by seeds, not transposed), losses below uniform
+      guessing, that the learning rate and the seed both change the result, and
+      agreement with the engine. On a mismatch it names the one of these it matches:
+      the scales ignored, applied to the gradients (Adam's normalisation cancels a
+      constant factor there, so muP never takes effect), dividing the updates, or the
+      last training batch's loss returned instead of the mean validation loss. Each of
+      them lands 0.06 nats or more from the engine (tests/test_checks.py).
+    * a width-16 MLP in standard parametrisation (every scale 1, the setting of Tasks
+      2-5): the same shape, sanity and engine checks.
+
+    Nothing is patched: the student's function runs as the lab calls it.
+    """
+    from ..train import MLPConfig
+
+    def run(cfg_kw: dict, what: str) -> np.ndarray:
+        return array(
+            train_population(MLPConfig(**cfg_kw), list(_LRS), list(_SEEDS), steps=steps),
+            f"train_population({what} cfg, 3 lrs, 2 seeds)",
+            (len(_LRS), len(_SEEDS)),
+            nonfinite="A learning rate may be so high that training diverged.",
+        )
+
+    cancel = (
+        "Adam divides each gradient by its running RMS, so a constant factor on a "
+        "gradient cancels and muP's per-layer rates never take effect"
     )
-    gap = float(np.max(np.abs(out - ref)))
-    if gap > 0.02:  # same keys: float rounding only (2e-6 on a CPU); seeds differ by 0.15+
+    why = {
+        "ignored": "your muP losses match training with the per-layer scales ignored: "
+        "multiply each Adam update by `scales` (jax.tree.map, after opt.update). "
+        f"(Multiplying the gradients instead gives the same: {cancel}.)",
+        "gradients": "your muP losses match training with the scales applied to the "
+        f"gradients: {cancel}. Multiply the Adam *updates* by `scales` (after opt.update).",
+        "inverted": "your muP losses match dividing the updates by `scales`: multiply "
+        "each Adam update by its scale (u * s), so the hidden layers of a wider model "
+        "learn more slowly.",
+        "train_loss": "your losses are the last training batch's loss of each trial: return "
+        "the mean loss over the validation windows `val` (one batch per row), not a "
+        "training batch's.",
+    }
+    gaps_to_engine = []
+    for cfg_kw, what in ((_MUP, "a width-32 muP (base width 8)"), (_SP, "a width-16 SP")):
+        key = tuple(sorted(cfg_kw.items()))
+        out = run(cfg_kw, what)
+        _sane(out, what)
+        gap = _gap(out, _engine(key, steps))
+        gaps_to_engine.append(gap)
+        if gap <= _NEAR:
+            continue
+        gaps = {k: _gap(out, v) for k, v in _variants(key, steps).items() if k != "updates"}
+        if cfg_kw is _SP:  # every scale is 1: the scale variants equal the right answer
+            gaps = {"train_loss": gaps["train_loss"]}
+        nearest = min(gaps, key=gaps.get)
+        if gaps[nearest] <= _NEAR:
+            fail(why[nearest])
         fail(
-            f"your losses differ from the engine's on the same trials by up to {gap:.3f} nats "
-            f"after {steps} steps; with the same keys they agree to rounding. Check the keys "
-            "(split jax.random.key(seed) into init and data keys, batch t from "
-            "jax.random.fold_in(data_key, t)), the number of steps, the batch size, and that "
-            "you return the mean loss over the validation windows, not a training batch's."
-        )
-    original = mlp.lr_scales
-    mlp.lr_scales = lambda c: jax.tree.map(lambda s: 0.5 * s, original(c))
-    try:
-        halved = np.asarray(
-            train_population(cfg, [2 * lrs[0], 2 * lrs[2]], seeds[:1], steps=steps), float
-        )
-    finally:
-        mlp.lr_scales = original
-    if not np.allclose(halved.ravel(), out[[0, 2], 0], atol=1e-4):
-        fail(
-            "with every lr_scales multiplier halved and the learning rate doubled the losses "
-            "changed: multiply each Adam *update* by `scales` (jax.tree.map, after "
-            "opt.update, not the gradients before it) so that muP's per-layer rates take effect."
+            f"on {what} config your losses differ from the engine's on the same trials by up "
+            f"to {gap:.3f} nats after {steps} steps; with the same keys they agree to "
+            "rounding. Check the keys (split jax.random.key(seed) into init and data keys, "
+            "batch t from jax.random.fold_in(data_key, t)), the number of steps, the batch "
+            "size, that each Adam *update* is multiplied by `scales` = "
+            "cs.train.mlp.lr_scales(cfg) of the cfg you were given, and that you return the "
+            "mean loss over the validation windows."
         )
     ok(
-        f"train_population: shapes, learning rates, seeds and per-layer scales all work; "
-        f"max difference from the engine {gap:.2g} nats after {steps} steps."
+        f"train_population: shapes, learning rates, seeds and muP's per-layer scales all work; "
+        f"max difference from the engine {max(gaps_to_engine):.2g} nats after {steps} steps."
     )
 
 

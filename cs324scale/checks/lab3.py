@@ -19,6 +19,7 @@ import time
 
 import numpy as np
 
+from ..published import epoch_intervals
 from ._feedback import diagnose, fail, ok, returned
 
 __all__ = [
@@ -104,12 +105,6 @@ def check_objective(objective) -> None:
     ok("objective: matches the summed Huber loss of the log-sum-exp form, both branches.")
 
 
-def _epoch_intervals() -> dict:
-    from ..train.lecture_experiments import epoch_intervals
-
-    return epoch_intervals()
-
-
 def check_chinchilla_fit(params: dict) -> None:
     """Check fitted ``{"E", "A", "B", "alpha", "beta"}`` against Epoch's 95% intervals.
 
@@ -120,7 +115,7 @@ def check_chinchilla_fit(params: dict) -> None:
     """
     if not isinstance(params, dict):
         fail(f"params is a {type(params).__name__}; make it a dict with E, A, B, alpha, beta.")
-    ci = _epoch_intervals()
+    ci = epoch_intervals()
     for name in _NAMES:
         if name not in params:
             fail(f"params lacks {name!r}; return E, A, B, alpha, beta.")
@@ -156,7 +151,7 @@ def check_intervals(intervals: dict, params: dict) -> None:
     """
     if not isinstance(intervals, dict):
         fail(f"intervals is a {type(intervals).__name__}; make it a dict name -> (low, high).")
-    ci = _epoch_intervals()
+    ci = epoch_intervals()
     for name in ("E", "alpha", "beta"):
         if name not in intervals:
             fail(f"intervals lacks {name!r}.")
@@ -254,28 +249,81 @@ def commit_prediction(**prediction) -> None:
     print("committed:", {k: v for k, v in prediction.items()})
 
 
+_UNIFORM = float(np.log(65))  # nats: guessing among tiny Shakespeare's 65 characters
+_FLOOR = 0.5  # nats: far below any validation loss on tiny Shakespeare
+
+
 def check_final_run(measured_loss: float, *, tolerance: float = 0.05) -> float:
     """Compare the final run's loss with the committed prediction; returns the error.
 
-    Verifies a ``loss`` was committed and that the run produced a finite loss, then
-    prints whether the prediction was within ``tolerance`` nats (a missed prediction is
-    a result, not an error). Names a committed loss that is ``log(loss)``.
+    A missed prediction is a result, not an error: the check prints whether the
+    measured loss lies within ``tolerance`` nats of the committed ``loss`` and returns
+    ``measured - predicted``. It fails only on answers that cannot be the final run's
+    validation loss in nats, naming: no committed ``loss``; more than one number (a
+    whole profile, not the final run's one loss); a NaN or infinite loss (training
+    diverged); a loss that is not positive (a cross-entropy is > 0); a loss above
+    uniform guessing ``ln 65`` (the run learned nothing: zero steps, or a wrong
+    budget) or below 0.5 nats (far below any model's validation loss there: the error
+    passed instead); a loss equal to the committed prediction to 1e-9 (the prediction
+    passed back, not measured); a measured loss that is the log of one that would match,
+    or a committed loss that is the log of the measured one (``log(loss)`` fitted, not
+    exponentiated).
+
+    Args:
+        measured_loss: The final run's validation loss in nats (``final_loss[0]``).
+        tolerance: Nats within which the prediction counts as a hit.
     """
     if "loss" not in _COMMITTED:
         fail(
             "no committed 'loss' prediction: call commit_prediction(loss=...) before the final run."
         )
-    measured = float(np.asarray(returned(measured_loss, "the measured loss"), float).ravel()[0])
+    try:
+        arr = np.asarray(returned(measured_loss, "the measured loss"), float)
+    except (TypeError, ValueError):
+        fail(f"the measured loss is a {type(measured_loss).__name__}; pass one number.")
+    if arr.size != 1:
+        fail(
+            f"the measured loss has {arr.size} values: pass the one validation loss of the final "
+            "run (final_loss[0]), not a whole profile."
+        )
+    measured = float(arr.ravel()[0])
     if not np.isfinite(measured):
         fail(
             f"the final run's loss is {measured}: training diverged or the width is wrong; no comparison possible."
         )
+    if measured <= 0:
+        fail(
+            f"the measured loss is {measured:.4g}: a cross-entropy is positive. Pass the run's "
+            "validation loss, not the error measured - predicted or a log of it."
+        )
     predicted = float(_COMMITTED["loss"])
     err = measured - predicted
+    if abs(err) <= 1e-9 * predicted:
+        fail(
+            "the measured loss equals the committed prediction to the last digit: pass the loss "
+            "the final run measured (final_loss[0]), not the prediction."
+        )
     if abs(err) > tolerance and abs(np.exp(predicted) - measured) <= tolerance:
         fail(
             "the committed loss is the log of the loss you measured: you fitted log(loss_opt) "
             "against log C; commit np.exp of the fitted value."
+        )
+    if abs(err) > tolerance and abs(np.exp(measured) - predicted) <= tolerance:
+        fail(
+            "the measured loss is the log of a loss that would match your prediction: pass the "
+            "validation loss itself (final_loss[0]), not np.log of it."
+        )
+    if measured < _FLOOR:
+        fail(
+            f"the measured loss {measured:.3f} nats is far below any validation loss on tiny "
+            "Shakespeare (nanoGPT's character-level transformer reaches about 1.47): pass the "
+            "final run's validation loss, not the error measured - predicted."
+        )
+    if measured > _UNIFORM + 0.1:
+        fail(
+            f"the measured loss {measured:.3f} is above ln(65) = {_UNIFORM:.2f}, uniform guessing: "
+            "the final run learned nothing. Did it train for 0 steps (steps = FINAL_BUDGET // "
+            "flops_per_step(cfg, BATCH)) or on another budget?"
         )
     verdict = "within" if abs(err) <= tolerance else "outside"
     print(

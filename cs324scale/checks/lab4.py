@@ -4,7 +4,7 @@ The lab forecasts held-out points of the Revisiting-NSL learning curves (Alabdul
 et al. 2022), backtests laws on them, and computes when a GPT-3 benchmark trend would
 reach a target:
 
-* Part 1, :func:`check_forecast`: ``forecast_point(curve, x, *, n_resamples, seed)``, a
+* Part 1, :func:`check_forecast`: ``forecast_point(curve, x, *, n_resamples, key)``, a
   saturating-law forecast with a 95% prediction interval.
 * Part 2, :func:`check_heldout_rmse`: ``heldout_rmse(estimator, curve)``;
   :func:`check_backtest_table`: the table estimator -> RMSE per curve;
@@ -21,8 +21,11 @@ it prints one line starting with ``OK:``.
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
+from .._random import as_generator
 from ._feedback import close as _close
 from ._feedback import fail as _fail
 from ._feedback import interval as _interval
@@ -54,13 +57,13 @@ def _same_interval(got, ref, tol: float = 1e-3) -> bool:
     return abs(got[0] - ref[0]) <= tol * width and abs(got[1] - ref[1]) <= tol * width
 
 
-def check_forecast(fn, curve, *, n_resamples: int, seed: int = 0) -> None:
-    """Check ``fn(curve, x, *, n_resamples, seed) -> (prediction, (low, high))``.
+def check_forecast(fn, curve, *, n_resamples: int, key) -> None:
+    """Check ``fn(curve, x, *, n_resamples, key) -> (prediction, (low, high))``.
 
     Verifies the forecast (relative 1e-3) of :class:`~cs324scale.fit.SaturatingPowerLaw`
     fitted to the curve's training points only, at ``x`` = its last held-out point, and
     the 95% *prediction* interval that :func:`~cs324scale.fit.extrapolate` gives with
-    the same ``n_resamples`` and ``seed`` (the bootstrap is reproducible, so both ends
+    the same ``n_resamples`` and ``key`` (the bootstrap is reproducible, so both ends
     must match within 1e-3 of its width). Names: a fit that saw the held-out points, a
     pure power law, the first held-out point, the observed loss, the confidence
     interval, and an interval at another level (68, 80, 90 or 99%).
@@ -69,18 +72,26 @@ def check_forecast(fn, curve, *, n_resamples: int, seed: int = 0) -> None:
         fn: The student's function.
         curve: A Revisiting-NSL curve (``x_train, y_train, x_test, y_test``).
         n_resamples: Bootstrap resamples passed to ``fn`` and to the reference.
-        seed: Seed passed to ``fn`` and to the reference.
+        key: The randomness passed to ``fn`` and to the reference (an int seed or a jax
+            key, see :mod:`cs324scale._random`).
     """
     fit = _fit()
     x = float(curve.x_test[-1])
-    out = fn(curve, x, n_resamples=n_resamples, seed=seed)
+    out = fn(curve, x, n_resamples=n_resamples, key=key)
     if not isinstance(out, tuple) or len(out) != 2:
         _fail("Return a pair: (prediction, (low, high)).")
     pred, (lo, hi) = _scalar(out[0], "prediction"), _interval(out[1], "the interval")
 
     def reference(**level):
-        return fit.extrapolate(fit.SaturatingPowerLaw(), curve.x_train, curve.y_train, at=x,
-                               n_resamples=n_resamples, seed=seed, **level)
+        return fit.extrapolate(
+            fit.SaturatingPowerLaw(),
+            curve.x_train,
+            curve.y_train,
+            at=x,
+            n_resamples=n_resamples,
+            key=key,
+            **level,
+        )
 
     ref = reference()
     want = float(ref.prediction)
@@ -131,7 +142,7 @@ def check_forecast(fn, curve, *, n_resamples: int, seed: int = 0) -> None:
     _fail(
         f"Your interval is {width / ref_width:.2f} times as wide (in log loss) as, and not "
         "the same as, the 95% prediction interval cs.fit.extrapolate gives with these "
-        "settings. Pass n_resamples=n_resamples and seed=seed, keep the default "
+        "settings. Pass n_resamples=n_resamples and key=key, keep the default "
         "level=0.95, and return `.pi`."
     )
 
@@ -303,10 +314,9 @@ def check_crossing(fn) -> None:
     ok("the crossing of a linear-in-log-N trend is right on exact and noisy data.")
 
 
-def _protocol_samples(n_params, acc, target, *, n_resamples: int, seed: int) -> np.ndarray:
+def _protocol_samples(n_params, acc, target, *, n_resamples: int, rng) -> np.ndarray:
     """Crossings over resamples drawn exactly as the lab says (one size only: skipped)."""
     n_params, acc = np.asarray(n_params, float), np.asarray(acc, float)
-    rng = np.random.default_rng(seed)
     out = []
     for _ in range(n_resamples):
         idx = rng.integers(0, len(n_params), size=len(n_params))
@@ -316,8 +326,8 @@ def _protocol_samples(n_params, acc, target, *, n_resamples: int, seed: int) -> 
     return np.asarray(out)
 
 
-def check_crossing_interval(fn, n_params, acc, target, *, n_resamples: int, seed: int = 0) -> None:
-    """Check ``fn(n_params, acc, target, *, n_resamples, seed) -> (low, high)``.
+def check_crossing_interval(fn, n_params, acc, target, *, n_resamples: int, key) -> None:
+    """Check ``fn(n_params, acc, target, *, n_resamples, key) -> (low, high)``.
 
     A 95% percentile bootstrap interval (models resampled with replacement) for the
     parameters at which the linear-in-log trend crosses ``target``. Verifies: values in
@@ -325,15 +335,14 @@ def check_crossing_interval(fn, n_params, acc, target, *, n_resamples: int, seed
     inside, and a width in log N within 0.85 to 1.2 times that of
     :func:`cs324scale.fit.crossing_interval` on the same data (different random
     resamples move a correct interval by less than that). When the resamples were drawn
-    as the lab says (``rng = np.random.default_rng(seed)``, ``rng.integers``), names the
-    percentiles used if they are not 2.5 and 97.5.
+    as the lab says (``rng.integers`` from ``rng = np.random.default_rng(key)``, or from
+    the kit's :func:`cs324scale._random.as_generator`), names the percentiles used if
+    they are not 2.5 and 97.5.
     """
     fit = _fit()
-    lo, hi = _interval(
-        fn(n_params, acc, target, n_resamples=n_resamples, seed=seed), "the interval"
-    )
+    lo, hi = _interval(fn(n_params, acc, target, n_resamples=n_resamples, key=key), "the interval")
     est, (rlo, rhi), _ = fit.crossing_interval(
-        fit.LogLinear(), n_params, acc, target, n_resamples=n_resamples, seed=seed
+        fit.LogLinear(), n_params, acc, target, n_resamples=n_resamples, key=key
     )
     if hi < 1e3:
         _fail(
@@ -346,16 +355,20 @@ def check_crossing_interval(fn, n_params, acc, target, *, n_resamples: int, seed
             "Resample the models (pairs of N and accuracy) with replacement, refit, solve "
             "for the crossing each time, then take the 2.5th and 97.5th percentiles."
         )
-    samples = _protocol_samples(n_params, acc, target, n_resamples=n_resamples, seed=seed)
-    if _close([lo, hi], np.percentile(samples, [2.5, 97.5]), 1e-6):
-        ok("a 95% bootstrap interval for the crossing.")
-        return
-    for q in (0.0, 0.5, 1.0, 5.0, 10.0, 16.0, 25.0):
-        if _close([lo, hi], np.percentile(samples, [q, 100 - q]), 1e-6):
-            _fail(
-                f"You took percentiles {q:g} and {100 - q:g} of the resampled crossings: a "
-                f"{100 - 2 * q:g}% interval. A 95% interval takes percentiles 2.5 and 97.5."
-            )
+    rngs = [lambda: as_generator(key)]  # the kit's reading of key
+    if isinstance(key, numbers.Integral) and not isinstance(key, bool):
+        rngs.append(lambda: np.random.default_rng(key))  # NumPy's, as the lab's cell does
+    for make_rng in rngs:
+        samples = _protocol_samples(n_params, acc, target, n_resamples=n_resamples, rng=make_rng())
+        if _close([lo, hi], np.percentile(samples, [2.5, 97.5]), 1e-6):
+            ok("a 95% bootstrap interval for the crossing.")
+            return
+        for q in (0.0, 0.5, 1.0, 5.0, 10.0, 16.0, 25.0):
+            if _close([lo, hi], np.percentile(samples, [q, 100 - q]), 1e-6):
+                _fail(
+                    f"You took percentiles {q:g} and {100 - q:g} of the resampled crossings: a "
+                    f"{100 - 2 * q:g}% interval. A 95% interval takes percentiles 2.5 and 97.5."
+                )
     ratio = np.log(hi / lo) / np.log(rhi / rlo)
     if not 0.85 < ratio < 1.2:
         narrow = ratio < 1
