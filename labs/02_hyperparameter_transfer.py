@@ -93,8 +93,9 @@ def train_population(cfg, lrs, seeds, *, steps, batch_size=BATCH):
 
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# Check: your population against the kit's sweep engine on the same trials (width 16),
-# and that the per-layer rates `lr_scales` reach the updates.
+# Check: your population against the kit's sweep engine on the same trials, first on a
+# muP model (width 32, base width 8, so `lr_scales` divides the hidden rates by 4 and
+# must reach the Adam updates), then in standard parametrisation (width 16).
 
 # %% slideshow={"slide_type": "fragment"}
 cs.checks.lab2.check_population(train_population)

@@ -2,13 +2,19 @@
 
 The lab implements the toy experiments of lecture 1 and measures their exponents:
 
-* Task 1, :func:`check_mean_estimation`: a Monte Carlo MSE of the sample mean,
-  ``sigma^2 / n``.
-* Task 2, :func:`check_slope`: the fitted slope ``-1`` and intercept ``log sigma^2``.
-* Task 3, :func:`check_box_estimator`: the box estimator on one data set.
-* Task 4, :func:`check_box_exponents`: its exponent ``-2/(d+2)`` for ``d = 1, 2, 3``.
+* Task 1, :func:`check_mean_estimation`: the Monte Carlo MSE of the sample mean is
+  simulated (not the formula) and matches ``sigma^2 / n`` within Monte Carlo noise;
+  names single samples scored, ``sigma`` squared or missing, the wrong mean axis.
+* Task 2, :func:`check_slope`: a fitted slope (``-1``) or intercept (``log sigma^2``)
+  within a tolerance; names a flipped sign, ``A`` for ``log A``, base-10 logs.
+* Task 3, :func:`check_box_estimator`: the box estimator equals
+  :func:`cs324scale.toys.box_estimate` in d = 1, 2, 3 (edges, an empty box); names
+  the global mean, ``floor(1/side)`` boxes, ``round``, one coordinate, NaN in empty boxes.
+* Task 4, :func:`check_box_exponents`: exponents near ``-2/(d+2)`` and shallower as ``d``
+  grows; names positive slopes and the lecture's side ``n^(-1/d)``.
 * Task 5, :func:`mystery_manifold_curve` (the data) and
-  :func:`check_intrinsic_dimension`: a dimension read off a fitted slope.
+  :func:`check_intrinsic_dimension`: the dimension read off the fitted slope within 0.5;
+  names the ambient dimension and ``k = 2/slope`` or ``-1/slope``.
 
 Each check raises ``AssertionError`` naming the likely mistake, or prints ``OK: ...``.
 """

@@ -3,12 +3,17 @@
 The lab trains populations of n-gram MLPs in one vmapped JAX program, finds the best
 learning rate per width, fits its trend and predicts a wider model:
 
-* Task 1, :func:`check_population`: ``train_population(cfg, lrs, seeds, *, steps)``.
-* Task 3, :func:`check_lr_star`: ``find_lr_star(lrs, table)``, lr* per width.
-* Task 4, :func:`check_lr_trend`: ``fit_lr_trend(widths, lr_star)``, log-log slope and
-  intercept.
-* Task 5, :func:`check_prediction`: the losses predicted at ``BIG_WIDTH`` and the learning
-  rate to use there.
+* Task 1, :func:`check_population`: ``train_population(cfg, lrs, seeds, *, steps)``
+  gives the kit's engine's losses on the same trials, on a muP config (width 32, base
+  width 8) and an SP one; names a transposed table, the last training batch's loss,
+  identical seeds, and muP's ``lr_scales`` ignored, applied to the gradients or inverted.
+* Task 3, :func:`check_lr_star`: ``find_lr_star(lrs, table)`` is within 0.75 grid steps
+  of each row's minimum; names the index, the loss, ``log(lr)``, ``argmax``, off by one.
+* Task 4, :func:`check_lr_trend`: ``fit_lr_trend(widths, lr_star)`` is the log-log
+  least-squares line; names a linear fit, swapped outputs, base-10 logs.
+* Task 5, :func:`check_prediction`: losses at ``BIG_WIDTH`` from ``a - b log(width)``
+  fits and lr from the lr* trend; names swapped curves, width for log width, the widest
+  trained lr*.
 
 Every check recomputes what the answer should be consistent with and, on a mismatch,
 raises ``AssertionError`` naming the likely mistake (never the expected answer itself);

@@ -3,12 +3,19 @@
 The lab fits the Chinchilla law to Epoch AI's reconstruction of Hoffmann et al.'s runs,
 puts bootstrap intervals on it, splits a compute budget, and predicts a run of its own:
 
-* Task 1, :func:`check_objective`: ``objective(theta, logN, logD, logL, delta)``.
-* Task 2, :func:`check_chinchilla_fit`: the fitted ``{"E", "A", "B", "alpha", "beta"}``.
-* Task 3, :func:`check_intervals`: bootstrap percentile intervals ``{name: (lo, hi)}``.
-* Task 4, :func:`check_compute_optimal`: ``compute_optimal(params, C) -> (N_opt, D_opt)``.
-* Task 6, :func:`commit_prediction` then :func:`check_final_run`: a prediction recorded
-  before the final run, and the run's loss compared with it.
+* Task 1, :func:`check_objective`: ``objective(theta, logN, logD, logL, delta)`` equals
+  the summed Huber loss of Hoffmann et al. (both branches); names a mean, a squared
+  error, either Huber branch off.
+* Task 2, :func:`check_chinchilla_fit`: every fitted ``E, A, B, alpha, beta`` inside
+  Epoch's 95% intervals; names log-space values, ``A``/``B`` swapped, a missing key.
+* Task 3, :func:`check_intervals`: ordered pairs that contain the estimate, of plausible
+  width; names reversed ends, a permutation instead of resampling, failed refits.
+* Task 4, :func:`check_compute_optimal`: ``(N_opt, D_opt)`` spends ``C = 6ND`` and
+  minimises the student's law on it; names swapped outputs, ``C`` for ``C/6``, the
+  exponent ``alpha/(alpha+beta)``.
+* Task 6, :func:`commit_prediction` then :func:`check_final_run`: a positive prediction
+  recorded before the final run; the run's loss compared with it (a miss is a result),
+  rejecting what cannot be that loss (an array, NaN, <= 0, the prediction itself, a log).
 
 Every check raises ``AssertionError`` naming the likely mistake, or prints ``OK: ...``.
 """

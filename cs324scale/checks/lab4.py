@@ -4,13 +4,18 @@ The lab forecasts held-out points of the Revisiting-NSL learning curves (Alabdul
 et al. 2022), backtests laws on them, and computes when a GPT-3 benchmark trend would
 reach a target:
 
-* Part 1, :func:`check_forecast`: ``forecast_point(curve, x, *, n_resamples, key)``, a
-  saturating-law forecast with a 95% prediction interval.
-* Part 2, :func:`check_heldout_rmse`: ``heldout_rmse(estimator, curve)``;
-  :func:`check_backtest_table`: the table estimator -> RMSE per curve;
-  :func:`check_winners`: the best estimator per domain.
-* Part 3, :func:`check_crossing`: ``crossing_params(n_params, acc, target)``;
-  :func:`check_crossing_interval`: its 95% bootstrap interval.
+* Part 1, :func:`check_forecast`: ``forecast_point(curve, x, *, n_resamples, key)`` is
+  :func:`cs324scale.fit.extrapolate`'s saturating-law forecast and 95% prediction
+  interval; names a fit that saw held-out points, the observed loss, a pure power law,
+  the confidence interval, another level, the key not passed on.
+* Part 2, :func:`check_heldout_rmse`: ``heldout_rmse(estimator, curve)`` is the RMSE of
+  natural-log loss on held-out points (names MSE, log10, loss units, training points);
+  :func:`check_backtest_table`: one RMSE per curve in order; :func:`check_winners`: the
+  lowest mean RMSE per domain.
+* Part 3, :func:`check_crossing`: ``crossing_params(n_params, acc, target)`` solves the
+  least-squares line in log N (names log N returned, a flipped sign, swapped
+  coefficients, a line in N); :func:`check_crossing_interval`: a 95% percentile
+  bootstrap interval (names other percentiles, log values, a too narrow interval).
 
 Each check compares the answer with a reference computed with :mod:`cs324scale.fit`.
 On failure it raises ``AssertionError`` with a message that says what is wrong and the
