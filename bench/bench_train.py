@@ -1,24 +1,33 @@
-"""Benchmark of the sweep engine on Luke Metz's width x learning-rate x seed grid.
+"""Benchmark of the sweep engine on populations of MLPs, Transformers and LSTMs.
 
-For each width, the 12 learning rates x 3 seeds of the Metz grid (36 trials of a
-3-hidden-layer n-gram MLP, batch 128, Adam) are trained by
+Each population is one model shape trained at several learning rates x seeds:
 
-(a) a plain jitted training step called in a Python loop, one trial after another;
+* **MLP**: Luke Metz's grid, 12 learning rates x 3 seeds (36 trials) of a
+  3-hidden-layer n-gram MLP per width, batch 128;
+* **Transformer** and **LSTM**: the lecture's character LMs (context 32; a Transformer
+  of 2 blocks and 4 heads, an LSTM of 2 layers), 3 learning rates x 4 seeds (12 trials)
+  per width, ``--lm-batch`` windows per step (64 by default, 2048 predicted tokens).
+
+Every population is trained, with Adam at a constant rate, by
+
+(a) a plain jitted training step called in a Python loop, one trial after another (the
+    kit's own step, :func:`cs324scale.train.loop.make_loop`, so the work is the same);
 (b) the engine, :func:`cs324scale.train.engine.run_population` (one compiled program
-    per width, ``lax.scan`` over steps, vmap or lax.map over trials, sharded over devices,
+    per shape, ``lax.scan`` over steps, vmap or lax.map over trials, sharded over devices,
     all chosen by the engine itself);
-(c) a PyTorch CPU loop, if torch is installed.
+(c) a PyTorch CPU loop for the MLP, if torch is installed.
 
 Both (a) and (b) do the same work per trial: initialise, train (recording the loss of
 every step), then evaluate the validation loss on the same fixed windows. It prints
-trial-steps/s, the engine's achieved GFLOP/s (model FLOPs, 6N per example,
-see :mod:`cs324scale.train.flops`) and that as a fraction of this machine's own matmul
-peak, measured in the same run (a large float32 ``jnp`` matmul on one jax CPU device,
-which uses every core, as does the engine on one device). Compile time is
-excluded everywhere (reported separately for the engine). Run::
+trial-steps/s, the engine's achieved GFLOP/s (model FLOPs: 6N per token plus attention,
+see :mod:`cs324scale.flops`) and that as a fraction of this machine's own matmul peak,
+measured in the same run (a large float32 ``jnp`` matmul on one jax CPU device, which
+uses every core, as does the engine on one device). Compile time is excluded everywhere
+(reported separately for the engine). Run::
 
-    JAX_PLATFORMS=cpu python bench/bench_train.py            # widths 64..1024
-    JAX_PLATFORMS=cpu python bench/bench_train.py --quick    # fewer steps
+    JAX_PLATFORMS=cpu python bench/bench_train.py              # all three models
+    JAX_PLATFORMS=cpu python bench/bench_train.py --quick      # fewer steps
+    JAX_PLATFORMS=cpu python bench/bench_train.py --models mlp --widths 64 128
 
 Each trial runs at least ``--min-steps`` steps (default 50; the kit's own CPU Metz grid
 runs 300), so the per-trial initialisation and evaluation, which both loops do but the
@@ -29,9 +38,9 @@ engine is timed both on one device and sharded over all of them (one trial per c
 a time instead of one multi-threaded trial); column (b) is the one the engine picks
 itself (:func:`cs324scale.train.engine.devices_for`), not the better of the two. Other
 processes sharing the CPU make the numbers noisy; each rate is the best of ``--rounds``
-interleaved timings. The last line adds the widths up into one grid (36 trials per
-width, the steps of each row): the time (a) and (b) would take for the whole grid; with
-``--widths`` set to all 12 Metz widths that is the 432-trial grid.
+interleaved timings. The last lines add each model's sizes up into one grid: the time
+(a) and (b) would take for all of it; with ``--widths`` set to all 12 Metz widths the MLP
+line is the 432-trial grid.
 """
 
 from __future__ import annotations
@@ -39,17 +48,77 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
-import optax
 
-from cs324scale.train import METZ_LEARNING_RATES, METZ_SEEDS, MLPConfig, engine, mlp, shakespeare
+from cs324scale.experiments.lecture2 import LM_CONTEXT, LM_LRS
+from cs324scale.train import (
+    METZ_LEARNING_RATES,
+    METZ_SEEDS,
+    LSTMConfig,
+    MLPConfig,
+    Optimizer,
+    Schedule,
+    TransformerConfig,
+    engine,
+    shakespeare,
+)
 from cs324scale.train.data import sample_windows
-from cs324scale.train.flops import flops_per_step
+from cs324scale.train.flops import flops_per_step, param_count
+from cs324scale.train.loop import make_loop
 
-BATCH = 128
+METZ_BATCH = 128
+LM_SEEDS = (0, 1, 2, 3)
+
+
+class Population(NamedTuple):
+    """One model shape and the learning rates x seeds the benchmark trains it at."""
+
+    model: str  # "MLP", "Transformer" or "LSTM"
+    cfg: object
+    lrs: np.ndarray  # (n,) one per trial
+    seeds: np.ndarray  # (n,)
+    batch: int
+
+
+def populations(args) -> list[Population]:
+    """The benchmark's populations, in the order of ``--models``."""
+    grid = {}
+    lrs = np.repeat(METZ_LEARNING_RATES, len(METZ_SEEDS))
+    seeds = np.tile(METZ_SEEDS, len(METZ_LEARNING_RATES))
+    grid["mlp"] = [
+        Population("MLP", MLPConfig(width=w), lrs, seeds, METZ_BATCH) for w in args.widths
+    ]
+    lm_lrs = np.repeat(LM_LRS, len(LM_SEEDS))
+    lm_seeds = np.tile(LM_SEEDS, len(LM_LRS))
+    grid["transformer"] = [
+        Population(
+            "Transformer",
+            TransformerConfig(d_model=d, n_layer=2, n_head=4, context=LM_CONTEXT),
+            lm_lrs,
+            lm_seeds,
+            args.lm_batch,
+        )
+        for d in args.lm_widths
+    ]
+    grid["lstm"] = [
+        Population(
+            "LSTM",
+            LSTMConfig(d_model=d, n_layer=2, context=LM_CONTEXT),
+            lm_lrs,
+            lm_seeds,
+            args.lm_batch,
+        )
+        for d in args.lm_widths
+    ]
+    return [p for m in args.models for p in grid[m]]
+
+
+def size_of(cfg) -> int:
+    return cfg.width if isinstance(cfg, MLPConfig) else cfg.d_model
 
 
 def matmul_peak_gflops(n: int = 2048, repeats: int = 5) -> float:
@@ -67,63 +136,63 @@ def matmul_peak_gflops(n: int = 2048, repeats: int = 5) -> float:
     return 2 * n**3 / best / 1e9
 
 
-def plain_loop(cfg, lrs, seeds, steps, tokens, val, repeats):
+def plain_loop(pop: Population, n_trials: int, steps: int, tokens, val) -> float:
     """(a) trial-steps/s of a jitted step in a Python loop, one trial at a time.
 
-    Same work per trial as the engine: init, ``steps`` steps (each returning its loss),
-    then the validation loss on the fixed windows ``val`` ``(n_chunks, batch, L)``.
+    The kit's own step (the engine's, without scan or vmap) and the engine's keys: init,
+    ``steps`` steps (each returning its loss), then the validation loss on the fixed
+    windows ``val`` ``(n_chunks, batch, L)``.
     """
-    opt = optax.inject_hyperparams(optax.adam)(learning_rate=1e-3)
-    length = cfg.context + 1
+    loop = make_loop(pop.cfg, optimizer=Optimizer(), schedule=Schedule(), steps=steps)
+    lrs, seeds = pop.lrs[:n_trials], pop.seeds[:n_trials]
 
     @jax.jit
     def start(lr, seed):
-        params = mlp.init(cfg, key=jax.random.key(seed))
-        state = opt.init(params)
-        state.hyperparams["learning_rate"] = lr
-        return params, state, jax.random.key(seed + 1)
+        k_init, k_data = jax.random.split(jax.random.key(seed))
+        params, state = loop.init(lr, k_init)
+        return params, state, k_data
 
     @jax.jit
-    def step(params, state, key, i):
-        w = sample_windows(tokens, length, BATCH, key=jax.random.fold_in(key, i))
-        loss, g = jax.value_and_grad(lambda p: mlp.loss(cfg, p, w))(params)
-        u, state = opt.update(g, state, params)
-        return optax.apply_updates(params, u), state, loss
+    def step(params, state, lr, k_data, t):
+        w = sample_windows(tokens, loop.window_length, pop.batch, key=jax.random.fold_in(k_data, t))
+        return loop.step(params, state, lr, w)
 
     @jax.jit
     def evaluate(params):
-        return jax.lax.map(lambda w: mlp.loss(cfg, params, w), val).mean()
+        return jax.lax.map(lambda w: loop.loss(params, w), val).mean()
 
-    params, state, key = start(jnp.float32(lrs[0]), jnp.int32(seeds[0]))  # compile both
-    jax.block_until_ready(evaluate(step(params, state, key, 0)[0]))
-    best = 0.0
-    for _ in range(repeats):
-        t = time.perf_counter()
-        for lr, seed in zip(lrs, seeds, strict=True):
-            params, state, key = start(jnp.float32(lr), jnp.int32(seed))
-            losses = []
-            for i in range(steps):
-                params, state, loss = step(params, state, key, i)
-                losses.append(loss)
-            v = evaluate(params)
-        jax.block_until_ready((losses, v))
-        best = max(best, len(lrs) * steps / (time.perf_counter() - t))
-    return best
+    lr0 = jnp.float32(lrs[0])
+    params, state, k = start(lr0, jnp.int32(seeds[0]))  # compile all three
+    jax.block_until_ready(evaluate(step(params, state, lr0, k, 0)[0]))
+    t = time.perf_counter()
+    for lr, seed in zip(lrs, seeds, strict=True):
+        lr = jnp.float32(lr)
+        params, state, k = start(lr, jnp.int32(seed))
+        losses = []
+        for i in range(steps):
+            params, state, loss = step(params, state, lr, k, i)
+            losses.append(loss)
+        v = evaluate(params)
+    jax.block_until_ready((losses, v))
+    return len(lrs) * steps / (time.perf_counter() - t)
 
 
-def torch_loop(cfg, lrs, steps, tokens_np, repeats):
-    """(c) trial-steps/s of the same MLP in PyTorch (CPU), or None without torch."""
+def torch_loop(pop: Population, n_trials: int, steps: int, tokens_np) -> float | None:
+    """(c) trial-steps/s of the same MLP in PyTorch (CPU); None without torch or for LMs."""
     try:
         import torch
     except ImportError:
         return None
+    if not isinstance(pop.cfg, MLPConfig):
+        return None
+    cfg = pop.cfg
     toks = torch.from_numpy(tokens_np.astype(np.int64))
     best = 0.0
     # best of one thread and all threads (OpenMP threads spin badly on a shared machine)
-    for threads in sorted({1, os.cpu_count() or 1}) * repeats:
+    for threads in sorted({1, os.cpu_count() or 1}):
         torch.set_num_threads(threads)
         t = time.perf_counter()
-        for lr in lrs:
+        for lr in pop.lrs[:n_trials]:
             dims = [cfg.context * cfg.embed_dim] + [cfg.width] * cfg.depth
             layers = [torch.nn.Embedding(cfg.vocab_size, cfg.embed_dim), torch.nn.Flatten()]
             for a, b in zip(dims[:-1], dims[1:], strict=True):
@@ -131,19 +200,76 @@ def torch_loop(cfg, lrs, steps, tokens_np, repeats):
             model = torch.nn.Sequential(*layers, torch.nn.Linear(cfg.width, cfg.vocab_size))
             opt = torch.optim.Adam(model.parameters(), lr=float(lr))
             for _ in range(steps):
-                starts = torch.randint(0, len(toks) - cfg.context, (BATCH,))
+                starts = torch.randint(0, len(toks) - cfg.context, (pop.batch,))
                 w = toks[starts[:, None] + torch.arange(cfg.context + 1)]
                 loss = torch.nn.functional.cross_entropy(model(w[:, :-1]), w[:, -1])
                 opt.zero_grad()
                 loss.backward()
                 opt.step()
-        best = max(best, len(lrs) * steps / (time.perf_counter() - t))
+        best = max(best, n_trials * steps / (time.perf_counter() - t))
+    return best
+
+
+def time_population(pop: Population, args, data, tokens, peak: float) -> dict:
+    """Best rates of (a), (b) on 1 and on all devices, and (c), over interleaved rounds."""
+    fps = flops_per_step(pop.cfg, pop.batch)
+    n = len(pop.lrs)
+    # each population costs ~1e11 training FLOPs (2.5e10 with --quick), at least --min-steps
+    budget = 2.5e10 if args.quick else 1e11
+    steps = max(args.min_steps, int(budget / (n * fps)) // 10 * 10)
+    val = jnp.asarray(
+        engine.eval_windows(data.val, pop.cfg, n_windows=pop.batch, batch_size=pop.batch)
+    )
+    k = min(args.plain_trials, n)
+    n_dev = jax.local_device_count()
+    best = {"a": 0.0, "b1": 0.0, "bn": 0.0, "c": None, "compile_s": 0.0, "peak": peak}
+    for _ in range(args.rounds):  # interleave, so load from other processes hits all alike
+        best["a"] = max(best["a"], plain_loop(pop, k, steps, tokens, val))
+        for key, nd in (("b1", 1), ("bn", n_dev)):
+            out = engine.run_population(
+                pop.cfg,
+                pop.lrs,
+                pop.seeds,
+                steps=steps,
+                batch_size=pop.batch,
+                train_tokens=tokens,
+                val_windows=val,
+                devices=nd,
+            )
+            best["compile_s"] = max(best["compile_s"], out.compile_s)
+            best[key] = max(best[key], n * steps / out.run_s)
+        c = torch_loop(pop, k, steps, data.train)
+        best["c"] = None if c is None else max(best["c"] or 0.0, c)
+        best["peak"] = max(best["peak"], matmul_peak_gflops(repeats=2))
+    nd = engine.devices_for(n)  # the engine's own choice (run_population with devices=None)
+    best["b"] = best["b1"] if nd == 1 else best["bn"]
+    chunk = engine.trials_per_chunk(pop.cfg, -(-n // nd), batch_size=pop.batch)
+    best["strategy"] = (
+        f"vmap x{chunk}" if chunk > 1 else "lax.map"
+    ) + f", {nd} device{'s' * (nd > 1)}"
+    best.update(steps=steps, fps=fps, trials=n)
     return best
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--widths", type=int, nargs="+", default=[64, 128, 256, 512, 1024])
+    p.add_argument(
+        "--models",
+        nargs="+",
+        choices=("mlp", "transformer", "lstm"),
+        default=["mlp", "transformer", "lstm"],
+    )
+    p.add_argument(
+        "--widths", type=int, nargs="+", default=[64, 128, 256, 512, 1024], help="MLP widths"
+    )
+    p.add_argument(
+        "--lm-widths",
+        type=int,
+        nargs="+",
+        default=[64, 128, 256],
+        help="Transformer and LSTM d_model",
+    )
+    p.add_argument("--lm-batch", type=int, default=64, help="windows per step of the LMs")
     p.add_argument("--quick", action="store_true", help="about 4x fewer steps")
     p.add_argument("--rounds", type=int, default=2, help="interleaved timing rounds (best kept)")
     p.add_argument("--plain-trials", type=int, default=12, help="trials timed for (a) and (c)")
@@ -159,8 +285,6 @@ def main() -> None:
 
     data = shakespeare()
     tokens = jnp.asarray(data.train)
-    lrs = np.repeat(METZ_LEARNING_RATES, len(METZ_SEEDS))
-    seeds = np.tile(METZ_SEEDS, len(METZ_LEARNING_RATES))
     n_dev = jax.local_device_count()
     peak = matmul_peak_gflops()
     dev = jax.devices()[0]
@@ -169,81 +293,51 @@ def main() -> None:
         f"jax {jax.__version__}"
     )
     rows = []
-    for width in args.widths:
-        cfg = MLPConfig(width=width)
-        fps = flops_per_step(cfg, BATCH)
-        # the 36-trial population costs ~1e11 FLOPs (2.5e10 with --quick), at least --min-steps
-        budget = 2.5e10 if args.quick else 1e11
-        steps = max(args.min_steps, int(budget / (36 * fps)) // 10 * 10)
-        val = jnp.asarray(engine.eval_windows(data.val, cfg, n_windows=BATCH, batch_size=BATCH))
-        k = min(args.plain_trials, len(lrs))
-        best = {"a": 0.0, "b1": 0.0, "bn": 0.0, "c": None}
-        compile_s = 0.0
-        for _ in range(args.rounds):  # interleave, so load from other processes hits all alike
-            best["a"] = max(best["a"], plain_loop(cfg, lrs[:k], seeds[:k], steps, tokens, val, 1))
-            for key, nd in (("b1", 1), ("bn", n_dev)):
-                out = engine.run_population(
-                    cfg,
-                    lrs,
-                    seeds,
-                    steps=steps,
-                    batch_size=BATCH,
-                    train_tokens=tokens,
-                    val_windows=val,
-                    devices=nd,
-                )
-                compile_s = max(compile_s, out.compile_s)
-                best[key] = max(best[key], len(lrs) * steps / out.run_s)
-            c = torch_loop(cfg, lrs[:k], steps, data.train, 1)
-            best["c"] = None if c is None else max(best["c"] or 0.0, c)
-            peak = max(peak, matmul_peak_gflops(repeats=2))
-        # the engine's own choice (what run_population does with devices=None)
-        nd = engine.devices_for(len(lrs))
-        chunk = engine.trials_per_chunk(cfg, -(-len(lrs) // nd), batch_size=BATCH)
-        rows.append((width, steps, best, nd, chunk, compile_s, fps))
-        b = best["b1"] if nd == 1 else best["bn"]
+    for pop in populations(args):
+        r = time_population(pop, args, data, tokens, peak)
+        peak = r["peak"]
+        rows.append((pop, r))
         print(
-            f"width {width}: plain {best['a']:.0f}, engine {best['b1']:.0f} (1 device) / "
-            f"{best['bn']:.0f} ({n_dev} devices) trial-steps/s; engine's choice ({nd}) "
-            f"{b / best['a']:.2f}x plain",
+            f"{pop.model} {size_of(pop.cfg)}: plain {r['a']:.0f}, engine {r['b1']:.0f} (1 device) / "
+            f"{r['bn']:.0f} ({n_dev} devices) trial-steps/s; engine's choice "
+            f"{r['b'] / r['a']:.2f}x plain",
             flush=True,
         )
 
-    print()
     print(
-        f"Metz grid: 36 trials (12 lrs x 3 seeds) per width, 3-hidden-layer MLP, batch {BATCH}, "
-        f"Adam; (a) and (b) both evaluate the validation loss after training. Matmul peak "
+        f"\nMLP: Metz grid, 36 trials (12 lrs x 3 seeds) per width, 3 hidden layers, batch "
+        f"{METZ_BATCH}. Transformer (2 blocks, 4 heads) and LSTM (2 layers): 12 trials (3 lrs x "
+        f"{len(LM_SEEDS)} seeds) per d_model, context {LM_CONTEXT}, batch {args.lm_batch}. Adam; "
+        f"(a) and (b) both evaluate the validation loss after training. Matmul peak "
         f"{peak:.1f} GFLOP/s (best float32 2048^3 jnp matmul of the run, on one jax CPU "
         f"device, i.e. all {os.cpu_count()} cores, as the engine on one device).\n"
     )
     print(
-        f"| width | steps | (a) plain jit loop | (b) engine, 1 device | (b) engine, {n_dev} devices | "
-        "(b)/(a), engine's choice | (c) PyTorch | engine GFLOP/s | % of matmul peak | strategy |"
+        f"| model | width | params | steps | (a) plain jit loop | (b) engine, 1 device | "
+        f"(b) engine, {n_dev} devices | (b)/(a), engine's choice | (c) PyTorch | engine GFLOP/s | "
+        "% of matmul peak | strategy |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
-    for width, steps, best, nd, chunk, _comp, fps in rows:
-        b = best["b1"] if nd == 1 else best["bn"]
-        g = b * fps / 1e9
-        torch_cell = "n/a" if best["c"] is None else f"{best['c']:.0f}"
-        strat = (f"vmap x{chunk}" if chunk > 1 else "lax.map") + f", {nd} device{'s' * (nd > 1)}"
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    for pop, r in rows:
+        g = r["b"] * r["fps"] / 1e9
+        torch_cell = "n/a" if r["c"] is None else f"{r['c']:.0f}"
         print(
-            f"| {width} | {steps} | {best['a']:.0f} | {best['b1']:.0f} | {best['bn']:.0f} | "
-            f"{b / best['a']:.2f}x | {torch_cell} | {g:.1f} | {g / peak:.0%} | {strat} |"
+            f"| {pop.model} | {size_of(pop.cfg)} | {param_count(pop.cfg):,} | {r['steps']} | "
+            f"{r['a']:.0f} | {r['b1']:.0f} | {r['bn']:.0f} | {r['b'] / r['a']:.2f}x | "
+            f"{torch_cell} | {g:.1f} | {g / peak:.0%} | {r['strategy']} |"
         )
     print(
         f"\ntrial-steps/s, best of {args.rounds} interleaved rounds; compile excluded "
-        f"(engine compile <= {max(r[5] for r in rows):.1f} s per width)."
+        f"(engine compile <= {max(r['compile_s'] for _, r in rows):.1f} s per shape)."
     )
-    trial_steps = [len(lrs) * steps for _w, steps, *_ in rows]
-    t_plain = sum(n / r[2]["a"] for n, r in zip(trial_steps, rows, strict=True))
-    t_engine = sum(
-        n / (r[2]["b1"] if r[3] == 1 else r[2]["bn"])
-        for n, r in zip(trial_steps, rows, strict=True)
-    )
-    print(
-        f"whole grid ({len(rows)} widths x {len(lrs)} trials = {len(rows) * len(lrs)} trials): "
-        f"(a) {t_plain:.1f} s, (b) {t_engine:.1f} s, {t_plain / t_engine:.2f}x"
-    )
+    for model in dict.fromkeys(pop.model for pop, _ in rows):
+        mine = [r for pop, r in rows if pop.model == model]
+        t_plain = sum(r["trials"] * r["steps"] / r["a"] for r in mine)
+        t_engine = sum(r["trials"] * r["steps"] / r["b"] for r in mine)
+        print(
+            f"whole {model} grid ({len(mine)} sizes, {sum(r['trials'] for r in mine)} trials): "
+            f"(a) {t_plain:.1f} s, (b) {t_engine:.1f} s, {t_plain / t_engine:.2f}x"
+        )
 
 
 if __name__ == "__main__":

@@ -60,10 +60,6 @@ def model_for(cfg) -> Model:
         ) from None
 
 
-def _matmul_params(count):
-    return lambda cfg: count(cfg, embeddings=False)
-
-
 register_model(
     mlp.MLPConfig,
     Model(
