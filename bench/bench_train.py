@@ -54,7 +54,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from cs324scale.experiments.lecture2 import LM_CONTEXT, LM_LRS
+from cs324scale.experiments.lecture2 import LM_CONTEXT, LM_LRS, METZ_BATCH
 from cs324scale.train import (
     METZ_LEARNING_RATES,
     METZ_SEEDS,
@@ -70,7 +70,6 @@ from cs324scale.train.data import sample_windows
 from cs324scale.train.flops import flops_per_step, param_count
 from cs324scale.train.loop import make_loop
 
-METZ_BATCH = 128
 LM_SEEDS = (0, 1, 2, 3)
 
 
@@ -94,26 +93,23 @@ def populations(args) -> list[Population]:
     ]
     lm_lrs = np.repeat(LM_LRS, len(LM_SEEDS))
     lm_seeds = np.tile(LM_SEEDS, len(LM_LRS))
-    grid["transformer"] = [
-        Population(
-            "Transformer",
-            TransformerConfig(d_model=d, n_layer=2, n_head=4, context=LM_CONTEXT),
-            lm_lrs,
-            lm_seeds,
-            args.lm_batch,
-        )
-        for d in args.lm_widths
-    ]
-    grid["lstm"] = [
-        Population(
-            "LSTM",
-            LSTMConfig(d_model=d, n_layer=2, context=LM_CONTEXT),
-            lm_lrs,
-            lm_seeds,
-            args.lm_batch,
-        )
-        for d in args.lm_widths
-    ]
+    lm_configs = {
+        "transformer": lambda d: TransformerConfig(
+            d_model=d, n_layer=2, n_head=4, context=LM_CONTEXT
+        ),
+        "lstm": lambda d: LSTMConfig(d_model=d, n_layer=2, context=LM_CONTEXT),
+    }
+    for name, make in lm_configs.items():
+        grid[name] = [
+            Population(
+                type(make(d)).__name__.removesuffix("Config"),
+                make(d),
+                lm_lrs,
+                lm_seeds,
+                args.lm_batch,
+            )
+            for d in args.lm_widths
+        ]
     return [p for m in args.models for p in grid[m]]
 
 
@@ -306,8 +302,8 @@ def main() -> None:
 
     print(
         f"\nMLP: Metz grid, 36 trials (12 lrs x 3 seeds) per width, 3 hidden layers, batch "
-        f"{METZ_BATCH}. Transformer (2 blocks, 4 heads) and LSTM (2 layers): 12 trials (3 lrs x "
-        f"{len(LM_SEEDS)} seeds) per d_model, context {LM_CONTEXT}, batch {args.lm_batch}. Adam; "
+        f"{METZ_BATCH}. Transformer (2 blocks, 4 heads) and LSTM (2 layers): {len(LM_LRS) * len(LM_SEEDS)} trials ("
+        f"{len(LM_LRS)} lrs x {len(LM_SEEDS)} seeds) per d_model, context {LM_CONTEXT}, batch {args.lm_batch}. Adam; "
         f"(a) and (b) both evaluate the validation loss after training. Matmul peak "
         f"{peak:.1f} GFLOP/s (best float32 2048^3 jnp matmul of the run, on one jax CPU "
         f"device, i.e. all {os.cpu_count()} cores, as the engine on one device).\n"
