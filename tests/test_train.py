@@ -110,6 +110,11 @@ def test_chooser_vmaps_tiny_models_and_maps_large_ones_on_cpu():
     assert engine.trials_per_chunk(small, 36, batch_size=128, platform="cpu") == 36
     assert engine.trials_per_chunk(big, 36, batch_size=128, platform="cpu") == 1
     assert engine.trials_per_chunk(big, 36, batch_size=128, platform="gpu") == 36
+    tf = train.TransformerConfig(d_model=128, n_layer=2, n_head=4, context=32)
+    lstm = train.LSTMConfig(d_model=128, n_layer=2, context=32)
+    assert engine.trials_per_chunk(tf, 6, batch_size=64, platform="cpu") == 2  # pairs
+    assert engine.trials_per_chunk(tf, 1, batch_size=64, platform="cpu") == 1
+    assert engine.trials_per_chunk(lstm, 6, batch_size=64, platform="cpu") == 1
 
 
 def test_device_chooser_uses_every_device_up_to_one_per_trial():

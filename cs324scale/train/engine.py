@@ -36,6 +36,11 @@ TRIAL_AXIS = "trials"
 # Below this many training FLOPs per step a CPU trial is dominated by per-op overhead,
 # and vectorising trials together (vmap) pays; above it, batched matmuls lose to plain ones.
 CPU_VMAP_MAX_FLOPS_PER_STEP = 4e7
+# Above that size Transformers still pay to pair trials on CPU: attention's per-head
+# matmuls (context x head_dim) stay small. Measured on two cores, 12 trials, batch 64,
+# context 32: pairs ran 1.18x, 1.23x and 1.11x the GFLOP/s of one trial at a time at
+# d_model 64, 128 and 256; triples were slower than pairs; LSTMs and MLPs gained nothing.
+CPU_CHUNK_ABOVE_VMAP_LIMIT = {"TransformerConfig": 2}
 
 
 class TrialOutput(NamedTuple):
@@ -86,7 +91,9 @@ def trials_per_chunk(cfg, n_trials: int, *, batch_size: int, platform: str | Non
     The one place that chooses between ``jax.vmap`` and ``jax.lax.map``: on GPU/TPU
     every trial of a device is batched; on CPU only models below
     :data:`CPU_VMAP_MAX_FLOPS_PER_STEP` training FLOPs per step are (measured on two
-    cores: vmap of 36 trials is 0.6x a plain loop at width 1024, but wins at width 64).
+    cores: vmap of 36 trials is 0.6x a plain loop at width 1024, but wins at width 64);
+    above it, a model type listed in :data:`CPU_CHUNK_ABOVE_VMAP_LIMIT` runs that many
+    together (Transformers in pairs) and every other one trial at a time.
 
     Args:
         cfg: model config.
@@ -100,7 +107,7 @@ def trials_per_chunk(cfg, n_trials: int, *, batch_size: int, platform: str | Non
     platform = platform or jax.devices()[0].platform
     if platform != "cpu" or flops_per_step(cfg, batch_size) <= CPU_VMAP_MAX_FLOPS_PER_STEP:
         return max(1, n_trials)
-    return 1
+    return max(1, min(n_trials, CPU_CHUNK_ABOVE_VMAP_LIMIT.get(type(cfg).__name__, 1)))
 
 
 def devices_for(n_trials: int, *, available: int | None = None) -> int:
