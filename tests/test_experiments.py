@@ -57,6 +57,48 @@ def test_lr_trend_is_a_power_law_fit():
     assert -0.8 < trend.slope < -0.2  # SP: lr* falls with width
 
 
+def test_lr_trend_interval_brackets_the_slope_and_narrows_with_agreeing_seeds():
+    sp = lx.load_results("metz_sp")
+    boot = lx.lr_trend_interval(sp, n_resamples=60, seed=1)
+    lo, hi = boot.interval
+    assert lo <= boot.trend.slope <= hi and hi < 0  # SP: the interval excludes a flat lr*
+    assert boot.band[0].shape == boot.trend.widths.shape
+    assert np.all(boot.band[0] <= boot.band[1])
+    # three copies of one seed: every resample sees the same table, so no spread at all
+    recs = [r for r in sp.to_records() if r["seed"] == 0]
+    copies = [dict(r, seed=s) for r in recs for s in (0, 1, 2)]
+    same = lx.lr_trend_interval(train.SweepResults.from_records(copies), n_resamples=20)
+    assert np.ptp(same.slopes) == 0.0
+    with pytest.raises(ValueError, match="at least 2 seeds"):
+        lx.lr_trend_interval(train.SweepResults.from_records(recs))
+    with pytest.raises(ValueError, match="level"):
+        lx.lr_trend_interval(sp, level=1.5)
+
+
+def test_extrapolation_tunes_on_the_middle_widths_and_splits_its_miss():
+    sp = lx.load_results("metz_sp")
+    ex = lx.metz_extrapolation(sp, n_fit=6, start=1, n_tune=3)
+    assert ex.fit_mask.sum() == 6 and ex.tune_mask.sum() == 3
+    assert list(np.flatnonzero(ex.tune_mask)) == [2, 3, 4]  # middle of fitted indices 1-6
+    w, lrs, table = sp.grid("width")
+    assert ex.lr_fixed == lrs[np.nanargmin(np.nanmean(table[2:5], axis=0))]
+    for i in (-1, 3):
+        parts = ex.miss_parts(i)
+        assert sum(parts.values()) == pytest.approx(ex.miss[i], abs=1e-12)
+    assert ex.miss_sds[-1] == pytest.approx(ex.miss[-1] / np.std(ex.fixed_seeds[-1], ddof=1))
+    assert 0 < ex.r2_fixed <= 1
+    # a perfect line in log width has R^2 = 1 and no miss anywhere
+    recs = []
+    for r in sp.to_records():
+        loss = 3.0 - 0.1 * np.log(r["config"]["width"]) + 0.01 * r["seed"]
+        recs.append(dict(r, final_loss=loss if r["lr"] == lrs[5] else loss + 1.0))
+    line = lx.metz_extrapolation(train.SweepResults.from_records(recs), n_fit=6, n_tune=3)
+    assert line.lr_fixed == lrs[5] and line.r2_fixed == pytest.approx(1.0)
+    np.testing.assert_allclose(line.miss, 0.0, atol=1e-9)
+    with pytest.raises(ValueError, match="n_tune"):
+        lx.metz_extrapolation(sp, n_fit=4, n_tune=5)
+
+
 def test_optimizer_experiment_tags_each_trial_with_its_optimizer():
     opt = lx.load_results("optimizer_adam_sgd")
     assert set(opt.optimizer) == {"adam", "sgd"}

@@ -12,6 +12,8 @@
 from __future__ import annotations
 
 import dataclasses
+import warnings
+from typing import NamedTuple
 
 import numpy as np
 
@@ -91,6 +93,71 @@ def lr_trend(res: SweepResults, *, widths=None) -> LRTrend:
     )
 
 
+class LRTrendInterval(NamedTuple):
+    """Bootstrap of the lr*(width) slope over seeds (:func:`lr_trend_interval`).
+
+    Attributes:
+        trend: the trend fitted to every seed.
+        slopes: the slope refitted on each resample ``(n_resamples,)``.
+        interval: ``(low, high)`` percentile interval of the slope at ``level``.
+        band: ``(low, high)`` arrays of lr* predicted at ``trend.widths``, same level.
+        level: the interval's coverage.
+    """
+
+    trend: LRTrend
+    slopes: np.ndarray
+    interval: tuple[float, float]
+    band: tuple[np.ndarray, np.ndarray]
+    level: float
+
+
+def lr_trend_interval(
+    res: SweepResults, *, widths=None, n_resamples: int = 200, level: float = 0.95, seed: int = 0
+) -> LRTrendInterval:
+    """Bootstrap the lr*(width) trend by resampling seeds within every (width, lr) cell.
+
+    Each resample draws, for every width, as many seeds as the sweep has, with
+    replacement, averages the loss table over them and refits lr* and its power law
+    (Efron & Tibshirani 1993, the nonparametric bootstrap over independent runs).
+
+    Args:
+        res: a width x learning-rate x seed sweep with at least 2 seeds.
+        widths: restrict the fit to these widths (all by default).
+        n_resamples: bootstrap resamples.
+        level: coverage of the percentile interval, in (0, 1).
+        seed: seed of the resampling.
+    """
+    if not 0 < level < 1:
+        raise ValueError(f"level must be in (0, 1); got {level}.")
+    trend = lr_trend(res, widths=widths)
+    w_all, seeds = res.field("width"), np.unique(res.seed)
+    if len(seeds) < 2:
+        raise ValueError("the bootstrap over seeds needs a sweep with at least 2 seeds.")
+    lrs = np.unique(res.lr)
+    cube = np.full((len(trend.widths), len(lrs), len(seeds)), np.nan)  # width, lr, seed
+    for i, v in enumerate(trend.widths):
+        for j, lr in enumerate(lrs):
+            for k, s in enumerate(seeds):
+                hit = res.final_loss[(w_all == v) & (res.lr == lr) & (res.seed == s)]
+                cube[i, j, k] = hit[0] if len(hit) else np.nan
+    rng = np.random.default_rng(seed)
+    slopes, preds = [], []
+    for _ in range(int(n_resamples)):
+        pick = rng.integers(0, len(seeds), size=(len(trend.widths), len(seeds)))
+        sample = np.take_along_axis(cube, pick[:, None, :].repeat(len(lrs), 1), axis=2)
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a cell where every draw diverged
+            table = np.nanmean(sample, axis=2)
+        law = PowerLaw().fit(trend.widths, optimal_lr(lrs, table))
+        slopes.append(-float(law.alpha_))
+        preds.append(law.predict(trend.widths))
+    slopes, preds = np.array(slopes), np.array(preds)
+    q = (100 * (1 - level) / 2, 100 * (1 + level) / 2)
+    lo, hi = np.percentile(slopes, q)
+    band = tuple(np.percentile(preds, q, axis=0))
+    return LRTrendInterval(trend, slopes, (float(lo), float(hi)), band, float(level))
+
+
 def loss_at_lr(lrs, table, lr) -> np.ndarray:
     """Loss per row at learning rate(s) ``lr``, interpolated linearly in log lr.
 
@@ -108,7 +175,8 @@ class Extrapolation:
 
     Attributes:
         widths: ``(R,)``; fit_mask: True for the widths the law was fitted on ``(R,)``.
-        lr_fixed: the learning rate chosen on the small widths.
+        tune_mask: True for the widths the fixed learning rate was chosen on ``(R,)``.
+        lr_fixed: the learning rate chosen on ``tune_mask``'s widths.
         fixed: seed-mean loss at ``lr_fixed`` per width ``(R,)``;
         fixed_seeds: per-seed losses ``(R, S)``.
         tuned: seed-mean loss at lr*(width) predicted by the small-width trend ``(R,)``.
@@ -119,6 +187,7 @@ class Extrapolation:
 
     widths: np.ndarray
     fit_mask: np.ndarray
+    tune_mask: np.ndarray
     lr_fixed: float
     fixed: np.ndarray
     fixed_seeds: np.ndarray
@@ -147,24 +216,66 @@ class Extrapolation:
         """Max minus min over seeds of the fixed-lr loss, per width ``(R,)``."""
         return np.ptp(self.fixed_seeds, axis=1)
 
+    @property
+    def seed_sd(self) -> np.ndarray:
+        """Standard deviation over seeds (ddof 1) of the fixed-lr loss, per width ``(R,)``."""
+        return np.std(self.fixed_seeds, axis=1, ddof=1)
 
-def metz_extrapolation(res: SweepResults, n_fit: int = 4, start: int = 0) -> Extrapolation:
-    """Fix the learning rate on ``n_fit`` small widths, fit, extrapolate.
+    @property
+    def miss_sds(self) -> np.ndarray:
+        """The fixed-lr miss in seed standard deviations of that width, ``(R,)``."""
+        return self.miss / self.seed_sd
 
-    The learning rate is the grid value with the lowest loss averaged over the small
-    widths (Metz tuned on hidden sizes 64-256 and kept lr = 3e-4). The law is the blog's
-    loss = a - b log(width) (``cs.fit.LogLinear`` form), fitted by least squares.
+    @property
+    def r2_fixed(self) -> float:
+        """R^2 of the fixed-lr law on the widths it was fitted on."""
+        y = self.fixed[self.fit_mask]
+        resid = y - self.predict(self.widths[self.fit_mask])
+        return float(1 - np.sum(resid**2) / np.sum((y - y.mean()) ** 2))
+
+    def miss_parts(self, i: int = -1) -> dict:
+        """Split the fixed-lr miss at width index ``i`` into three parts that sum to it.
+
+        ``mistuning``: fixed-lr loss minus the loss at the trend's lr*; ``curvature``:
+        that tuned loss minus the tuned law's prediction (the tuned curve bending away
+        from a line in log width); ``law_gap``: the tuned law's prediction minus the
+        fixed law's (the two fits differ on the small widths).
+        """
+        w = self.widths[i]
+        return {
+            "mistuning": float(self.fixed[i] - self.tuned[i]),
+            "curvature": float(self.tuned_miss[i]),
+            "law_gap": float(self.predict(w, "tuned") - self.predict(w)),
+        }
+
+
+def metz_extrapolation(
+    res: SweepResults, n_fit: int = 4, start: int = 0, n_tune: int | None = None
+) -> Extrapolation:
+    """Fix the learning rate on small widths, fit a law on ``n_fit`` widths, extrapolate.
+
+    The learning rate is the grid value with the lowest loss averaged over the ``n_tune``
+    middle widths of the fitting range (Metz tuned on hidden sizes 64, 128 and 256 and
+    kept lr = 3e-4). The law is the blog's loss = a - b log(width)
+    (``cs.fit.LogLinear`` form), fitted by least squares.
 
     Args:
         res: a Metz width x learning-rate x seed sweep.
-        n_fit: number of widths used to choose lr and fit the law (at least 2).
+        n_fit: number of widths the law is fitted on (at least 2).
         start: index of the smallest width used (0: the grid's smallest).
+        n_tune: the learning rate is chosen on the middle ``n_tune`` of the fitted
+            widths (None: on all of them).
     """
     w, lrs, table = res.grid("width")
     if n_fit < 2 or start < 0 or start + n_fit > len(w):
         raise ValueError(f"need 2 <= n_fit and start + n_fit <= {len(w)}; got {start=}, {n_fit=}.")
+    n_tune = n_fit if n_tune is None else int(n_tune)
+    if not 1 <= n_tune <= n_fit:
+        raise ValueError(f"n_tune must be between 1 and n_fit={n_fit}; got {n_tune}.")
     fit = (np.arange(len(w)) >= start) & (np.arange(len(w)) < start + n_fit)
-    j = int(np.nanargmin(np.nanmean(table[fit], axis=0)))
+    first = start + (n_fit - n_tune) // 2
+    tune = (np.arange(len(w)) >= first) & (np.arange(len(w)) < first + n_tune)
+    j = int(np.nanargmin(np.nanmean(table[tune], axis=0)))
     widths_all, seeds = res.field("width"), np.unique(res.seed)
     per_seed = np.array(
         [
@@ -184,7 +295,16 @@ def metz_extrapolation(res: SweepResults, n_fit: int = 4, start: int = 0) -> Ext
         return float(law.a_), float(law.b_)
 
     return Extrapolation(
-        w, fit, float(lrs[j]), fixed, per_seed, tuned, loglinear(fixed), loglinear(tuned), trend
+        w,
+        fit,
+        tune,
+        float(lrs[j]),
+        fixed,
+        per_seed,
+        tuned,
+        loglinear(fixed),
+        loglinear(tuned),
+        trend,
     )
 
 
