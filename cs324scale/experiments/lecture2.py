@@ -8,7 +8,7 @@ by ``python -m cs324scale.experiments NAME --fast`` (``make sweeps``), which res
 ``build/sweeps.sqlite``: every finished trial is kept, so an interrupted run loses
 nothing. ``full=True`` (a GPU) uses the larger grids below.
 
-* ``metz_sp``: Luke Metz's width x learning-rate x seed grid (12 x 12 x 3) of a 3-layer
+* ``metz_sp``: a width x learning-rate x seed grid of Luke Metz's size (12 x 12 x 3) of a 3-layer
   n-gram MLP on tiny Shakespeare in standard parametrisation ("On the difficulty of
   extrapolation with NN scaling", 2022).
 * ``metz_mup``: the same grid in muP (Yang et al. 2022, Tensor Programs V).
@@ -29,7 +29,7 @@ from ..train.results import SweepResults
 from ..train.sweep import METZ_LEARNING_RATES, METZ_SEEDS, METZ_WIDTHS
 from .registry import register_experiment
 
-# CPU scale: 12 widths sqrt(2) apart from 8 to 362 (Metz's grid is 23 to 1024, which
+# CPU scale: 12 widths sqrt(2) apart from 8 to 362 (the full-mode grid, 23 to 1024, which
 # costs ~8x more per step at the top); 12 Adam learning rates, 3 seeds = 432 trials.
 CPU_METZ_WIDTHS = (8, 11, 16, 23, 32, 45, 64, 91, 128, 181, 256, 362)
 CPU_METZ_STEPS = 300  # optimiser steps per trial (Metz: 30k)

@@ -24,8 +24,9 @@ from .optim import Optimizer, Schedule
 from .results import SweepResults
 from .store import ResultStore, provenance, trial_key
 
-# Luke Metz's width x learning-rate x seed experiment: 12 widths (sqrt(2) apart, 23 to
-# 1024), 12 Adam learning rates (log-spaced 1e-4 to 1e-1) and 3 seeds = 432 trials.
+# A width x learning-rate x seed grid the size of Luke Metz's (his post gives only "12
+# sizes x 12 learning rates x 3 seeds"). The values are the kit's own choice: 12 widths
+# sqrt(2) apart from 23 to 1024, 12 Adam learning rates log-spaced from 1e-4 to 1e-1.
 METZ_WIDTHS = (23, 32, 45, 64, 91, 128, 181, 256, 362, 512, 724, 1024)
 METZ_LEARNING_RATES = tuple(float(f"{x:.3g}") for x in np.geomspace(1e-4, 1e-1, 12))
 METZ_SEEDS = (0, 1, 2)
@@ -291,12 +292,13 @@ def metz_grid(
     parametrization: str = "standard",
     **kwargs,
 ) -> SweepResults:
-    """Luke Metz's width x learning-rate x seed sweep of an n-gram MLP on tiny Shakespeare.
+    """A width x learning-rate x seed sweep of an n-gram MLP on tiny Shakespeare, after Metz.
 
     Metz ("The difficulty of extrapolation in NN scaling", 2022) trained 3-hidden-layer
     MLPs with Adam over widths and learning rates and showed that the best learning rate
     moves with width in standard parametrisation; with ``parametrization="mup"`` it
-    stays put (Yang et al. 2022). The default grid is 12 x 12 x 3 = 432 trials.
+    stays put (Yang et al. 2022). The default grid has his grid's size, 12 x 12 x 3 = 432
+    trials; its widths and rates are the kit's choice (his post does not list them).
 
     Args:
         widths: hidden sizes, each >= 1.
