@@ -99,6 +99,19 @@ def test_extrapolation_tunes_on_the_middle_widths_and_splits_its_miss():
         lx.metz_extrapolation(sp, n_fit=4, n_tune=5)
 
 
+def test_tuning_report_flags_optima_on_the_grid_edge():
+    opt = lx.tuning_report(lx.load_results("optimizer_adam_sgd"))
+    assert len(opt) == 10 and {t.optimizer for t in opt} == {"adam", "sgd"}
+    assert all(t.interior for t in opt)  # both optimizers bracketed at every width
+    for t in opt:
+        assert t.loss == t.losses.min() and t.lr_best == t.lrs[np.argmin(t.losses)]
+    depth = lx.tuning_report(lx.load_results("depth"))  # two rates: nothing can be interior
+    assert len(depth) == 9 and not any(t.interior for t in depth)
+    sp = lx.load_results("metz_sp")
+    one = lx.tuning_report(sp, mask=sp.field("width") == 64)
+    assert len(one) == 1 and len(one[0].lrs) == 12
+
+
 def test_optimizer_experiment_tags_each_trial_with_its_optimizer():
     opt = lx.load_results("optimizer_adam_sgd")
     assert set(opt.optimizer) == {"adam", "sgd"}

@@ -23,6 +23,7 @@ from .analysis import (
     LRTrend,
     LRTrendInterval,
     ModelDataTable,
+    TunedConfig,
     best_final,
     isoflop_budgets,
     isoflop_points,
@@ -33,6 +34,7 @@ from .analysis import (
     metz_extrapolation,
     model_data_table,
     optimal_lr,
+    tuning_report,
 )
 from .lecture2 import LECTURE_EXPERIMENTS
 from .registry import (
@@ -60,6 +62,7 @@ __all__ = [
     "LRTrend",
     "LRTrendInterval",
     "ModelDataTable",
+    "TunedConfig",
     "Reproduction",
     "analysis",
     "best_final",
@@ -75,6 +78,7 @@ __all__ = [
     "metz_extrapolation",
     "model_data_table",
     "optimal_lr",
+    "tuning_report",
     "register_experiment",
     "registry",
     "reproduction",

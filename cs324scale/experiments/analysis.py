@@ -4,7 +4,8 @@
   lr*(width)), :func:`loss_at_lr`;
 * Metz's extrapolation: :func:`metz_extrapolation` (a :class:`~cs324scale.fit.LogLinear` law
   fitted at a fixed learning rate and at the tuned one);
-* model comparisons: :func:`best_final`, :func:`log_scatter`;
+* model comparisons: :func:`best_final`, :func:`tuning_report` (is every optimum
+  interior to its learning-rate grid?), :func:`log_scatter`;
 * compute: :func:`model_data_table` (loss against tokens per model), :func:`isoflop_budgets`,
   :func:`isoflop_points` (Hoffmann et al. 2022, approach 2).
 """
@@ -338,6 +339,61 @@ def best_final(
         rows.append((param_count(c, embeddings=embeddings), min(means)))
     rows.sort()
     return np.array([r[0] for r in rows], float), np.array([r[1] for r in rows], float)
+
+
+class TunedConfig(NamedTuple):
+    """One configuration's learning-rate tuning (:func:`tuning_report`).
+
+    Attributes:
+        config: the model config; optimizer: its optimizer's name.
+        lrs: the learning rates it was trained at, increasing.
+        losses: seed-mean final loss at each (``inf`` where every seed diverged).
+        lr_best: the best of them; loss: its seed-mean final loss.
+        interior: True when ``lr_best`` has a trained rate on either side, so the
+            optimum is bracketed by the grid rather than sitting on its edge.
+    """
+
+    config: object
+    optimizer: str
+    lrs: np.ndarray
+    losses: np.ndarray
+    lr_best: float
+    loss: float
+    interior: bool
+
+
+def tuning_report(res: SweepResults, *, mask=None) -> list[TunedConfig]:
+    """Where each configuration's best learning rate sits on its grid.
+
+    A comparison of tuned models (Transformer vs LSTM, Adam vs SGD, depth) is only as
+    good as the tuning: a best rate on the grid's edge means a better one may lie
+    beyond it. Notebooks assert ``all(t.interior for t in tuning_report(res))``.
+
+    Args:
+        res: sweep results.
+        mask: keep only these trials, boolean ``(n,)``.
+
+    Returns:
+        One :class:`TunedConfig` per (config, optimizer), in order of first appearance.
+    """
+    keep = np.ones(len(res), bool) if mask is None else np.asarray(mask, bool)
+    groups: dict = {}
+    for i in np.flatnonzero(keep):
+        key = (res.configs[i], str(res.optimizer[i]))
+        groups.setdefault(key, {}).setdefault(float(res.lr[i]), []).append(res.final_loss[i])
+    out = []
+    for (cfg, opt), by_lr in groups.items():
+        lrs = np.array(sorted(by_lr))
+        losses = np.array(
+            [np.nanmean(by_lr[v]) if np.isfinite(by_lr[v]).any() else np.inf for v in lrs]
+        )
+        j = int(np.argmin(losses))
+        out.append(
+            TunedConfig(
+                cfg, opt, lrs, losses, float(lrs[j]), float(losses[j]), 0 < j < len(lrs) - 1
+            )
+        )
+    return out
 
 
 def log_scatter(n, loss) -> float:
