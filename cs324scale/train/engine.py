@@ -9,8 +9,9 @@ shape. The training loop is the kit's one loop (:mod:`cs324scale.train.loop`), r
 A population of trials runs as ``jax.lax.map(trial, ..., batch_size=k)``: ``k`` trials
 at a time are vectorised with ``vmap`` and the chunks run one after another.
 :func:`trials_per_chunk` chooses ``k`` (all trials on accelerators and for tiny models on
-CPU, where batching pays; 1 on CPU for larger models, where batched matmuls lose to
-plain ones). The trial axis is split across local devices with ``jax.shard_map`` over a
+CPU, where batching pays; on CPU for larger models, pairs of Transformers, whose
+attention matmuls stay small, and 1 for the others, where batched matmuls lose to plain
+ones). The trial axis is split across local devices with ``jax.shard_map`` over a
 one-axis :class:`jax.sharding.Mesh`; :func:`devices_for` chooses how many (every local
 device, up to one per trial).
 """
