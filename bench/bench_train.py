@@ -100,15 +100,10 @@ def populations(args) -> list[Population]:
         "lstm": lambda d: LSTMConfig(d_model=d, n_layer=2, context=LM_CONTEXT),
     }
     for name, make in lm_configs.items():
+        cfgs = [make(d) for d in args.lm_widths]
         grid[name] = [
-            Population(
-                type(make(d)).__name__.removesuffix("Config"),
-                make(d),
-                lm_lrs,
-                lm_seeds,
-                args.lm_batch,
-            )
-            for d in args.lm_widths
+            Population(type(c).__name__.removesuffix("Config"), c, lm_lrs, lm_seeds, args.lm_batch)
+            for c in cfgs
         ]
     return [p for m in args.models for p in grid[m]]
 

@@ -21,6 +21,7 @@ import time
 
 import numpy as np
 
+from cs324scale import experiments as lx
 from cs324scale.train import MLPConfig, constant, run_sweep, warmup_cosine
 
 
@@ -60,19 +61,22 @@ def main() -> None:
         store=args.store,
         progress=False,
     )
-    widths, lrs, table = res.grid("width")
     print(
         f"context {args.context}, {args.steps} steps x batch {args.batch}, {schedule.label}, "
         f"{args.parametrization}; {len(res)} trials in {time.perf_counter() - t:.0f} s"
     )
-    best = np.nanmin(table, axis=1)
-    arg = np.nanargmin(table, axis=1)
     print(f"{'width':>6} {'tuned':>7} {'lr*':>8} {'edge':>5} {'slope/log2':>11}")
-    for i, w in enumerate(widths):
-        step = np.log2(widths[i] / widths[i - 1]) if i else 1.0
-        slope = "" if i == 0 else f"{(best[i] - best[i - 1]) / step:+.4f}"
-        edge = "yes" if arg[i] in (0, len(lrs) - 1) else ""
-        print(f"{w:>6} {best[i]:7.4f} {lrs[arg[i]]:8.1e} {edge:>5} {slope:>11}")
+    tuned = lx.tuning_report(res)
+    for prev, cur in zip([None, *tuned[:-1]], tuned, strict=True):
+        w = cur.config.width
+        slope = (
+            ""
+            if prev is None
+            else f"{(cur.loss - prev.loss) / np.log2(w / prev.config.width):+.4f}"
+        )
+        edge = "" if cur.interior else "yes"
+        print(f"{w:>6} {cur.loss:7.4f} {cur.lr_best:8.1e} {edge:>5} {slope:>11}")
+    widths, lrs, table = res.grid("width")
     print("loss table (rows widths, columns lrs " + " ".join(f"{x:g}" for x in lrs) + "):")
     for w, row in zip(widths, table, strict=True):
         print(f"{w:>6} " + " ".join(f"{v:7.4f}" for v in row))

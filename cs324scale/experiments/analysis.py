@@ -94,6 +94,18 @@ def lr_trend(res: SweepResults, *, widths=None) -> LRTrend:
     )
 
 
+def _seed_cube(res: SweepResults, widths, lrs) -> np.ndarray:
+    """Final loss of every (width, learning rate, seed), ``(W, L, S)``; NaN where not run."""
+    w_all, seeds = res.field("width"), np.unique(res.seed)
+    cube = np.full((len(widths), len(lrs), len(seeds)), np.nan)
+    for i, v in enumerate(widths):
+        for j, lr in enumerate(lrs):
+            for k, s in enumerate(seeds):
+                hit = res.final_loss[(w_all == v) & (res.lr == lr) & (res.seed == s)]
+                cube[i, j, k] = hit[0] if len(hit) else np.nan
+    return cube
+
+
 class LRTrendInterval(NamedTuple):
     """Bootstrap of the lr*(width) slope over seeds (:func:`lr_trend_interval`).
 
@@ -131,22 +143,17 @@ def lr_trend_interval(
     if not 0 < level < 1:
         raise ValueError(f"level must be in (0, 1); got {level}.")
     trend = lr_trend(res, widths=widths)
-    w_all, seeds = res.field("width"), np.unique(res.seed)
-    if len(seeds) < 2:
+    if len(np.unique(res.seed)) < 2:
         raise ValueError("the bootstrap over seeds needs a sweep with at least 2 seeds.")
     lrs = np.unique(res.lr)
-    cube = np.full((len(trend.widths), len(lrs), len(seeds)), np.nan)  # width, lr, seed
-    for i, v in enumerate(trend.widths):
-        for j, lr in enumerate(lrs):
-            for k, s in enumerate(seeds):
-                hit = res.final_loss[(w_all == v) & (res.lr == lr) & (res.seed == s)]
-                cube[i, j, k] = hit[0] if len(hit) else np.nan
+    cube = _seed_cube(res, trend.widths, lrs)
+    n_seeds = cube.shape[2]
     rng = np.random.default_rng(seed)
     slopes, preds = [], []
     for _ in range(int(n_resamples)):
-        pick = rng.integers(0, len(seeds), size=(len(trend.widths), len(seeds)))
+        pick = rng.integers(0, n_seeds, size=(len(trend.widths), n_seeds))
         sample = np.take_along_axis(cube, pick[:, None, :].repeat(len(lrs), 1), axis=2)
-        with np.errstate(all="ignore"), warnings.catch_warnings():
+        with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # a cell where every draw diverged
             table = np.nanmean(sample, axis=2)
         law = PowerLaw().fit(trend.widths, optimal_lr(lrs, table))
@@ -277,16 +284,7 @@ def metz_extrapolation(
     first = start + (n_fit - n_tune) // 2
     tune = (np.arange(len(w)) >= first) & (np.arange(len(w)) < first + n_tune)
     j = int(np.nanargmin(np.nanmean(table[tune], axis=0)))
-    widths_all, seeds = res.field("width"), np.unique(res.seed)
-    per_seed = np.array(
-        [
-            [
-                res.final_loss[(widths_all == v) & (res.lr == lrs[j]) & (res.seed == s)][0]
-                for s in seeds
-            ]
-            for v in w
-        ]
-    )
+    per_seed = _seed_cube(res, w, lrs)[:, j, :]
     fixed = per_seed.mean(axis=1)
     trend = lr_trend(res, widths=w[fit])
     tuned = loss_at_lr(lrs, table, trend.predict(w))
@@ -324,20 +322,15 @@ def best_final(
     Returns:
         ``(N (K,), loss (K,))`` sorted by N.
     """
-    keep = np.ones(len(res), bool) if mask is None else np.asarray(mask, bool)
-    out = {}
-    for i in np.flatnonzero(keep):
-        c = res.configs[i]
+    best: dict = {}
+    for t in tuning_report(res, mask=mask):
+        c = t.config
         if model and type(c).__name__ != model:
             continue
         if n_layer is not None and getattr(c, "n_layer", None) != n_layer:
             continue
-        out.setdefault(c, {}).setdefault(float(res.lr[i]), []).append(res.final_loss[i])
-    rows = []
-    for c, by_lr in out.items():
-        means = [np.nanmean(v) if np.isfinite(v).any() else np.inf for v in by_lr.values()]
-        rows.append((param_count(c, embeddings=embeddings), min(means)))
-    rows.sort()
+        best[c] = min(best.get(c, np.inf), t.loss)  # the best optimizer, if several
+    rows = sorted((param_count(c, embeddings=embeddings), loss) for c, loss in best.items())
     return np.array([r[0] for r in rows], float), np.array([r[1] for r in rows], float)
 
 
