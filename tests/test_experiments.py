@@ -34,11 +34,23 @@ def test_shipped_results_load_and_carry_provenance(name):
     assert np.isfinite(res.final_loss).mean() > 0.8
 
 
-def test_metz_grids_are_the_full_12_by_12_by_3():
+def test_metz_grids_are_15_widths_by_12_rates_by_3_seeds_and_sp_goes_8x_beyond_the_fit():
     for name in ("metz_sp", "metz_mup"):
         res = lx.load_results(name)
         w, lrs, table = res.grid("width")
-        assert table.shape == (12, 12) and len(np.unique(res.seed)) == 3
+        assert len(lrs) == 12 and len(np.unique(res.seed)) == 3
+        assert tuple(w[:15]) == lx.lecture2.METZ_WIDTHS_CPU
+        assert np.isfinite(table[:15]).sum() >= 15 * 12 - 15  # at most one diverged cell per row
+    w, lrs, table = lx.load_results("metz_sp").grid("width")
+    assert tuple(w[15:]) == lx.lecture2.METZ_WIDE and w[-1] >= 8 * 256
+    np.testing.assert_array_equal(np.isfinite(table[15:]), np.isin(lrs, lx.lecture2.METZ_WIDE_LRS)[None].repeat(2, 0))
+
+
+def test_loss_at_lr_interpolates_over_the_rates_a_row_was_run_on():
+    lrs = np.array([1e-3, 1e-2, 1e-1])
+    table = np.array([[1.0, np.nan, 3.0], [2.0, 4.0, np.nan]])
+    got = lx.loss_at_lr(lrs, table, [np.sqrt(1e-3 * 1e-1), 0.05])
+    assert got[0] == pytest.approx(2.0) and np.isnan(got[1])  # 0.05 lies beyond row 2's rates
 
 
 def test_optimal_lr_recovers_a_parabola_minimum():

@@ -34,13 +34,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", required=True)
     args = parser.parse_args(argv)
     sp = lx.results("metz_sp", rerun=False)
-    steps = int(sp.curve_steps[-1])
-    kw = dict(steps=steps, batch_size=lx.lecture2.METZ_BATCH, curve_points=25, progress=False)
-    vmapped = cs.train.metz_grid(SLICE_WIDTHS, SLICE_LRS, seeds=(0,), **kw)
+    vmapped = lx.lecture2.metz_run(SLICE_WIDTHS, SLICE_LRS, seeds=(0,), progress=False)
     shipped = {(c.width, lr, s): v for c, lr, s, v in zip(sp.configs, sp.lr, sp.seed, sp.final_loss, strict=True)}
     trials = []
     for c, lr, s, v in zip(vmapped.configs, vmapped.lr, vmapped.seed, vmapped.final_loss, strict=True):
-        plain = cs.train.metz_grid((c.width,), (float(lr),), seeds=(int(s),), **kw).final_loss[0]
+        plain = lx.lecture2.metz_run((c.width,), (float(lr),), seeds=(int(s),), progress=False).final_loss[0]
         seeds = [shipped[(c.width, lr, k)] for k in sorted({int(x) for x in sp.seed})]
         trials.append({
             "width": int(c.width), "lr": float(lr), "seed": int(s),

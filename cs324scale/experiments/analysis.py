@@ -169,12 +169,21 @@ def lr_trend_interval(
 def loss_at_lr(lrs, table, lr) -> np.ndarray:
     """Loss per row at learning rate(s) ``lr``, interpolated linearly in log lr.
 
+    Cells that are NaN (not run, or every seed diverged) are skipped, so a row run on
+    part of the grid interpolates between its own rates; NaN when ``lr`` lies outside
+    them.
+
     Args:
         lrs: ``(L,)`` grid; table: ``(R, L)``; lr: scalar or ``(R,)``.
     """
     lr = np.broadcast_to(np.asarray(lr, float), (table.shape[0],))
     x = np.log(lrs)
-    return np.array([np.interp(np.log(v), x, row) for v, row in zip(lr, table, strict=True)])
+    out = []
+    for v, row in zip(lr, table, strict=True):
+        ok = np.isfinite(row)
+        inside = ok.any() and x[ok][0] <= np.log(v) <= x[ok][-1]
+        out.append(np.interp(np.log(v), x[ok], row[ok]) if inside else np.nan)
+    return np.array(out)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -18,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from importlib import resources
 
+import numpy as np
+
 from ..train.results import SweepResults
 from ..train.store import ResultStore
 
@@ -63,9 +65,15 @@ def results(name: str, *, rerun: bool, store=None) -> SweepResults:
 
 
 def scale_note(res: SweepResults) -> str:
-    """One line saying where and when results were produced (from their provenance)."""
+    """One line saying where and when results were produced, and what they cost.
+
+    The cost is the trials' training FLOPs and wall time summed (each trial's share of
+    its compiled call), both from the per-trial records.
+    """
     p = res.provenance[0]
+    hours = sum(float(q.get("wall_time_s", 0.0)) for q in res.provenance) / 3600
     return (
         f"{len(res)} trials on {p.get('device_kind')}, cs324scale {p.get('package_version')}, "
-        f"git {str(p.get('git_commit'))[:8]}, {str(p.get('date'))[:10]}"
+        f"git {str(p.get('git_commit'))[:8]}, {str(p.get('date'))[:10]}; "
+        f"{float(np.sum(res.flops)):.2g} training FLOPs in {hours:.2g} h"
     )
