@@ -307,7 +307,7 @@ assert parts["mistuning"] > 0 and parts["curvature"] > parts["mistuning"] / 2
 # %% slideshow={"slide_type": "skip"}
 cs.widgets.explorer(
     plot_extrapolation,
-    fit_range=widgets.IntRangeSlider(value=(0, N_FIT - 1), min=0, max=len(widths) - 1,
+    fit_range=widgets.IntRangeSlider(value=(FIT_START, FIT_START + N_FIT - 1), min=0, max=len(widths) - 1,
                                      description="width index"),
 )
 
