@@ -152,6 +152,9 @@ def test_intrinsic_dimension_from_the_mystery_curve(capsys):
 # ============================================================================== lab 2
 
 
+SCHEDULE = cs.train.warmup_cosine(warmup=0.05)  # the lab's schedule
+
+
 def _population(mode: str = "solution"):
     """Task 1 of solutions/02_hyperparameter_transfer.py; ``mode`` injects one mistake."""
     import jax
@@ -166,12 +169,13 @@ def _population(mode: str = "solution"):
             cs.train.engine.eval_windows(data.val, cfg, n_windows=1024, batch_size=batch_size)
         )
         scales = cs.train.mlp.lr_scales(cfg)
+        mult = SCHEDULE.multiplier(steps)
 
         def one(lr, seed):
             key = jax.random.key(0) if mode == "same_seed" else jax.random.key(seed)
             k_init, k_data = jax.random.split(key)
             params = cs.train.mlp.init(cfg, key=k_init)
-            opt = optax.adam(lr)
+            opt = optax.adam(lr if mode == "constant_rate" else (lambda t: lr * mult(t)))
 
             def step(carry, t):
                 params, state = carry
@@ -215,7 +219,7 @@ def test_population_accepts_the_solution_and_patches_nothing(capsys):
         seen.append((cfg.parametrization, cs.train.mlp.lr_scales is kit_lr_scales))
         return solution(cfg, *args, **kwargs)
 
-    lab2.check_population(watched)
+    lab2.check_population(watched, SCHEDULE)
     assert "OK: train_population" in capsys.readouterr().out
     assert seen == [("mup", True), ("standard", True)]
 
@@ -230,20 +234,27 @@ def test_population_accepts_the_solution_and_patches_nothing(capsys):
         ("same_seed", "both seeds give identical losses"),
         ("transposed", "shape \\(2, 3\\); expected \\(3, 2\\)"),
         ("train_loss", "last training batch's loss.*validation windows"),
+        ("constant_rate", "match a constant learning rate"),
     ],
 )
 def test_population_names_mistakes(mode, match):
     with fails(match):
-        lab2.check_population(_population(mode))
+        lab2.check_population(_population(mode), SCHEDULE)
+
+
+def test_population_needs_the_labs_schedule():
+    with fails("needs the lab's schedule"):
+        lab2.check_population(_population(), 0.05)
 
 
 @pytest.mark.slow
 def test_population_mistakes_are_far_from_the_engine():
     """The muP config separates the mistakes from the engine by far more than rounding."""
     key = tuple(sorted(lab2._MUP.items()))
-    ref, variants = lab2._engine(key, 10), lab2._variants(key, 10)
+    steps = lab2._STEPS
+    ref, variants = lab2._engine(key, steps, SCHEDULE), lab2._variants(key, steps, SCHEDULE)
     assert lab2._gap(variants["updates"], ref) < 1e-3
-    for name in ("ignored", "gradients", "inverted", "train_loss"):
+    for name in ("ignored", "gradients", "inverted", "constant", "train_loss"):
         assert lab2._gap(variants[name], ref) > 3 * lab2._NEAR, name
 
 
@@ -330,6 +341,41 @@ def _prediction(big=512):
         "lr_big": float(np.exp(i + s * np.log(big))),
     }
     return pred, (WIDTHS, fixed, tuned, big), star
+
+
+def _fixed_rate_index(table, n_tune):
+    """Task 5 of the solution."""
+    lo = (len(table) - n_tune) // 2
+    return int(np.nanargmin(np.nanmean(table[lo : lo + n_tune], axis=0)))
+
+
+def _shifting_table():
+    """Six widths whose best rate moves a column every width: each mistake lands apart."""
+    widths, cols = np.arange(6), np.arange(8)
+    return 2.0 + 0.05 * (cols[None, :] - (6 - widths[:, None])) ** 2 + 0.01 * cols[None, :]
+
+
+def test_fixed_rate_accepts_the_solution(capsys):
+    lab2.check_fixed_rate(_fixed_rate_index, _shifting_table(), 3)
+    assert "OK: fixed_rate_index" in capsys.readouterr().out
+
+
+def test_fixed_rate_names_mistakes():
+    t = _shifting_table()
+    with fails("over the smallest widths"):
+        lab2.check_fixed_rate(lambda tab, n: int(np.argmin(tab[:n].mean(axis=0))), t, 3)
+    with fails("averaged over every width"):
+        lab2.check_fixed_rate(lambda tab, n: int(np.argmin(tab.mean(axis=0))), t, 3)
+    with fails("worst rate \\(argmax\\)"):
+        lab2.check_fixed_rate(lambda tab, n: int(np.argmax(tab[1:4].mean(axis=0))), t, 3)
+    with fails("average over the rates \\(axis 1\\)"):
+        lab2.check_fixed_rate(lambda tab, n: int(np.argmin(tab[1:4].mean(axis=1))), t, 3)
+    with fails("one column index"):
+        lab2.check_fixed_rate(lambda tab, n: tab[1:4].mean(axis=0), t, 3)
+    with fails("not the rate with the lowest loss"):
+        lab2.check_fixed_rate(lambda tab, n: 7, t, 3)
+    with pytest.raises(ValueError, match="n_tune must be between 1 and the 6 rows"):
+        lab2.check_fixed_rate(_fixed_rate_index, t, 7)
 
 
 def test_prediction_accepts_the_solution(capsys):

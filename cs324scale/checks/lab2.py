@@ -4,14 +4,18 @@ The lab trains populations of n-gram MLPs in one vmapped JAX program, finds the 
 learning rate per width, fits its trend and predicts a wider model:
 
 * Task 1, :func:`check_population`: ``train_population(cfg, lrs, seeds, *, steps)``
-  gives the kit's engine's losses on the same trials, on a muP config (width 32, base
-  width 8) and an SP one; names a transposed table, the last training batch's loss,
-  identical seeds, and muP's ``lr_scales`` ignored, applied to the gradients or inverted.
+  gives the kit's engine's losses on the same trials (warmup + cosine decay), on a muP
+  config (width 32, base width 8) and an SP one; names a transposed table, the last
+  training batch's loss, identical seeds, a constant rate (the schedule ignored), and
+  muP's ``lr_scales`` ignored, applied to the gradients or inverted.
 * Task 3, :func:`check_lr_star`: ``find_lr_star(lrs, table)`` is within 0.75 grid steps
   of each row's minimum; names the index, the loss, ``log(lr)``, ``argmax``, off by one.
 * Task 4, :func:`check_lr_trend`: ``fit_lr_trend(widths, lr_star)`` is the log-log
   least-squares line; names a linear fit, swapped outputs, base-10 logs.
-* Task 5, :func:`check_prediction`: losses at ``BIG_WIDTH`` from ``a - b log(width)``
+* Task 5, :func:`check_fixed_rate`: ``fixed_rate_index(table, n_tune)`` is the column
+  with the lowest loss averaged over the ``n_tune`` middle widths; names the smallest
+  or all widths, the wrong axis and argmax.
+* Task 6, :func:`check_prediction`: losses at ``BIG_WIDTH`` from ``a - b log(width)``
   fits and lr from the lr* trend; names swapped curves, width for log width, the widest
   trained lr*.
 
@@ -28,40 +32,55 @@ import numpy as np
 
 from ._feedback import array, diagnose, fail, ok, returned
 
-__all__ = ["check_lr_star", "check_lr_trend", "check_population", "check_prediction"]
+__all__ = [
+    "check_fixed_rate",
+    "check_lr_star",
+    "check_lr_trend",
+    "check_population",
+    "check_prediction",
+]
 
 
 _LRS, _SEEDS = (1e-3, 3e-3, 1e-2), (0, 1)  # the population every check call trains
 _BATCH = 64
 _SP = {"width": 16}  # standard parametrisation: every lr_scales multiplier is 1
 _MUP = {"width": 32, "parametrization": "mup", "base_width": 8}  # hidden Adam rates / 4
-_NEAR = 0.02  # nats: same keys agree to rounding (5e-6 on a CPU); mistakes move 0.09+
+_NEAR = 0.02  # nats: same keys agree to rounding (5e-6 on a CPU); mistakes move 0.06+
+_STEPS = 20  # steps per check trial: one warmup step, then cosine decay
 
 
-@functools.lru_cache(maxsize=4)
-def _engine(cfg_items: tuple, steps: int) -> np.ndarray:
+@functools.lru_cache(maxsize=8)
+def _engine(cfg_items: tuple, steps: int, schedule) -> np.ndarray:
     """The kit's sweep engine on the check's trials: final validation losses ``(L, S)``."""
     from ..train import MLPConfig
     from ..train.sweep import run_sweep
 
     res = run_sweep(
-        MLPConfig(**dict(cfg_items)), _LRS, _SEEDS, steps=steps, batch_size=_BATCH, progress=False
+        MLPConfig(**dict(cfg_items)),
+        _LRS,
+        _SEEDS,
+        steps=steps,
+        batch_size=_BATCH,
+        schedule=schedule,
+        progress=False,
     )
     return np.asarray(res.final_loss, float).reshape(len(_LRS), len(_SEEDS))
 
 
-@functools.lru_cache(maxsize=4)
-def _variants(cfg_items: tuple, steps: int) -> dict:
+@functools.lru_cache(maxsize=8)
+def _variants(cfg_items: tuple, steps: int, schedule) -> dict:
     """The lab's population with one detail changed: ``{name: final losses (L, S)}``.
 
     The training is the lab's own (``jax.random.key(seed)`` split into init and data
-    keys, batch ``t`` from ``fold_in(data_key, t)``, ``optax.adam(lr)``, the engine's
-    validation windows), written out so that where ``mlp.lr_scales(cfg)`` enters can
-    change; the multipliers are traced, so all variants share one compilation:
+    keys, batch ``t`` from ``fold_in(data_key, t)``, ``optax.adam`` at ``lr x
+    schedule(t)``, the engine's validation windows), written out so that where
+    ``mlp.lr_scales(cfg)`` enters can change; the multipliers are traced, so all
+    variants share one compilation:
 
     * ``"updates"``: the scales multiply Adam's updates (the right answer);
     * ``"ignored"``: no scales; ``"gradients"``: the scales multiply the gradients;
       ``"inverted"``: the updates are divided by the scales;
+    * ``"constant"``: the scales right, the schedule ignored (a constant rate);
     * ``"train_loss"``: right training, the last training batch's loss returned.
     """
     import jax
@@ -77,17 +96,19 @@ def _variants(cfg_items: tuple, steps: int) -> dict:
     s = mlp.lr_scales(cfg)
     one_tree = jax.tree.map(lambda v: 1.0, s)
     inv = jax.tree.map(lambda v: 1.0 / v, s)
-    kinds = {  # (multiplier of the gradients, multiplier of Adam's updates)
-        "updates": (one_tree, s),
-        "ignored": (one_tree, one_tree),
-        "gradients": (s, one_tree),
-        "inverted": (one_tree, inv),
+    mult = schedule.multiplier(steps)
+    kinds = {  # (multiplier of the gradients, of Adam's updates, schedule on: 1 or 0)
+        "updates": (one_tree, s, 1.0),
+        "ignored": (one_tree, one_tree, 1.0),
+        "gradients": (s, one_tree, 1.0),
+        "inverted": (one_tree, inv, 1.0),
+        "constant": (one_tree, s, 0.0),
     }
 
-    def one(g_scale, u_scale, lr, seed):
+    def one(g_scale, u_scale, on, lr, seed):
         k_init, k_data = jax.random.split(jax.random.key(seed))
         params = mlp.init(cfg, key=k_init)
-        opt = optax.adam(lr)
+        opt = optax.adam(lr if mult is None else (lambda t: lr * jnp.where(on > 0, mult(t), 1.0)))
 
         def step(carry, t):
             params, state = carry
@@ -114,6 +135,7 @@ def _variants(cfg_items: tuple, steps: int) -> dict:
     val_loss, last = jax.jit(jax.vmap(one))(
         stacked(0),
         stacked(1),
+        stacked(2),
         jnp.tile(jnp.asarray(lr_grid.ravel()), n_kinds),
         jnp.tile(jnp.asarray(seed_grid.ravel()), n_kinds),
     )
@@ -145,12 +167,14 @@ def _sane(out: np.ndarray, what: str) -> None:
         )
 
 
-def check_population(train_population, *, steps: int = 10) -> None:
+def check_population(train_population, schedule, *, steps: int = _STEPS) -> None:
     """Check a ``train_population(cfg, lrs, seeds, *, steps) -> (L, S)`` implementation.
 
     Trains three learning rates x two seeds for ``steps`` steps on two configs and
     compares each with the kit's sweep engine (:func:`cs324scale.train.run_sweep`, same
-    trials, same keys: they agree to rounding, so the tolerance is 0.02 nats):
+    trials, same keys, at ``lr x schedule(t)`` with the lab's ``schedule``, a
+    :class:`cs324scale.train.Schedule`: they agree to rounding, so the tolerance is
+    0.02 nats):
 
     * a width-32 muP MLP with base width 8, where ``mlp.lr_scales`` divides the hidden
       Adam rates by 4, so every piece of the answer shows in the losses. Verifies the
@@ -158,15 +182,22 @@ def check_population(train_population, *, steps: int = 10) -> None:
       guessing, that the learning rate and the seed both change the result, and
       agreement with the engine. On a mismatch it names the one of these it matches:
       the scales ignored, applied to the gradients (Adam's normalisation cancels a
-      constant factor there, so muP never takes effect), dividing the updates, or the
-      last training batch's loss returned instead of the mean validation loss. Each of
-      them lands 0.06 nats or more from the engine (tests/test_checks.py).
+      constant factor there, so muP never takes effect), dividing the updates, the
+      schedule ignored (a constant rate), or the last training batch's loss returned
+      instead of the mean validation loss. Each of them lands 0.06 nats or more from
+      the engine (tests/test_checks.py).
     * a width-16 MLP in standard parametrisation (every scale 1, the setting of Tasks
       2-5): the same shape, sanity and engine checks.
 
     Nothing is patched: the student's function runs as the lab calls it.
     """
-    from ..train import MLPConfig
+    from ..train import MLPConfig, Schedule
+
+    if not isinstance(schedule, Schedule):
+        fail(
+            f"check_population needs the lab's schedule (a cs.train.Schedule such as "
+            f"cs.train.warmup_cosine(warmup=0.05)); got {type(schedule).__name__}."
+        )
 
     def run(cfg_kw: dict, what: str) -> np.ndarray:
         return array(
@@ -189,6 +220,9 @@ def check_population(train_population, *, steps: int = 10) -> None:
         "inverted": "your muP losses match dividing the updates by `scales`: multiply "
         "each Adam update by its scale (u * s), so the hidden layers of a wider model "
         "learn more slowly.",
+        "constant": "your losses match a constant learning rate: train at lr x "
+        "schedule(t), e.g. optax.adam(lambda t: lr * mult(t)) with "
+        "mult = SCHEDULE.multiplier(steps).",
         "train_loss": "your losses are the last training batch's loss of each trial: return "
         "the mean loss over the validation windows `val` (one batch per row), not a "
         "training batch's.",
@@ -198,13 +232,16 @@ def check_population(train_population, *, steps: int = 10) -> None:
         key = tuple(sorted(cfg_kw.items()))
         out = run(cfg_kw, what)
         _sane(out, what)
-        gap = _gap(out, _engine(key, steps))
+        gap = _gap(out, _engine(key, steps, schedule))
         gaps_to_engine.append(gap)
         if gap <= _NEAR:
             continue
-        gaps = {k: _gap(out, v) for k, v in _variants(key, steps).items() if k != "updates"}
+        variants = _variants(key, steps, schedule)
+        gaps = {k: _gap(out, v) for k, v in variants.items() if k != "updates"}
         if cfg_kw is _SP:  # every scale is 1: the scale variants equal the right answer
-            gaps = {"train_loss": gaps["train_loss"]}
+            gaps = {k: gaps[k] for k in ("constant", "train_loss")}
+        if schedule.multiplier(steps) is None:  # a constant schedule: nothing to ignore
+            gaps.pop("constant")
         nearest = min(gaps, key=gaps.get)
         if gaps[nearest] <= _NEAR:
             fail(why[nearest])
@@ -213,12 +250,14 @@ def check_population(train_population, *, steps: int = 10) -> None:
             f"to {gap:.3f} nats after {steps} steps; with the same keys they agree to "
             "rounding. Check the keys (split jax.random.key(seed) into init and data keys, "
             "batch t from jax.random.fold_in(data_key, t)), the number of steps, the batch "
-            "size, that each Adam *update* is multiplied by `scales` = "
+            "size, the rate lr x SCHEDULE.multiplier(steps)(t), that each Adam *update* is "
+            "multiplied by `scales` = "
             "cs.train.mlp.lr_scales(cfg) of the cfg you were given, and that you return the "
             "mean loss over the validation windows."
         )
     ok(
-        f"train_population: shapes, learning rates, seeds and muP's per-layer scales all work; "
+        f"train_population: shapes, learning rates, the schedule, seeds and muP's per-layer "
+        "scales all work; "
         f"max difference from the engine {max(gaps_to_engine):.2g} nats after {steps} steps."
     )
 
@@ -302,6 +341,57 @@ def check_lr_trend(fit_lr_trend, widths, lr_star) -> None:
             + ("; it looks like log10: use natural logs (np.log)." if base10 else ".")
         )
     ok("fit_lr_trend: slope and intercept agree with a log-log least-squares fit.")
+
+
+def _middle(n_rows: int, n_tune: int) -> slice:
+    """The ``n_tune`` middle rows of ``n_rows`` (the lecture's tuning widths)."""
+    lo = (n_rows - n_tune) // 2
+    return slice(lo, lo + n_tune)
+
+
+def check_fixed_rate(fixed_rate_index, table, n_tune: int) -> None:
+    """Check ``fixed_rate_index(table, n_tune) -> int``: Metz's protocol for the fixed rate.
+
+    The answer is the column (learning rate) with the lowest loss averaged over the
+    ``n_tune`` middle rows (widths) of ``table``, the middle of the fitting range, as
+    Metz tuned on hidden sizes 64-256 of his 8 fitted sizes. With an even surplus the
+    middle is rounded down: rows ``(W - n_tune) // 2`` onwards. Names the smallest or
+    all widths, an average over the wrong axis, and argmax.
+    """
+    table = np.asarray(table, float)
+    n_rows = table.shape[0]
+    if not 1 <= n_tune <= n_rows:
+        raise ValueError(f"n_tune must be between 1 and the {n_rows} rows of table; got {n_tune}.")
+    got = returned(fixed_rate_index(table, n_tune), "fixed_rate_index(table, n_tune)")
+    if np.ndim(got) != 0 or not float(got).is_integer():
+        fail(f"fixed_rate_index returned {got!r}; return one column index (an int).")
+    got = int(got)
+    want = int(np.nanargmin(np.nanmean(table[_middle(n_rows, n_tune)], axis=0)))
+    if got == want:
+        ok(f"fixed_rate_index: column {got}, the best rate over the {n_tune} middle widths.")
+        return
+    mistakes = {
+        "that is the best rate over the smallest widths; average the n_tune *middle* rows": int(
+            np.nanargmin(np.nanmean(table[:n_tune], axis=0))
+        ),
+        "that is the best rate averaged over every width; use only the n_tune middle rows": int(
+            np.nanargmin(np.nanmean(table, axis=0))
+        ),
+        "that is the worst rate (argmax); take the lowest mean loss (argmin)": int(
+            np.nanargmax(np.nanmean(table[_middle(n_rows, n_tune)], axis=0))
+        ),
+        "that looks like an average over the rates (axis 1); average over the middle widths "
+        "(axis 0) and take the best column": int(
+            np.nanargmin(np.nanmean(table[_middle(n_rows, n_tune)], axis=1))
+        ),
+    }
+    for why, value in mistakes.items():
+        if got == value:
+            fail(f"fixed_rate_index: {why}.")
+    fail(
+        f"fixed_rate_index: column {got} is not the rate with the lowest loss averaged over "
+        f"the {n_tune} middle widths (rows {(n_rows - n_tune) // 2}-{(n_rows - n_tune) // 2 + n_tune - 1})."
+    )
 
 
 def check_prediction(pred: dict, widths, losses_fixed, losses_tuned, big_width, *, lr_star) -> None:
