@@ -117,11 +117,21 @@ def test_tuning_report_flags_optima_on_the_grid_edge():
     assert all(t.interior for t in opt)  # both optimizers bracketed at every width
     for t in opt:
         assert t.loss == t.losses.min() and t.lr_best == t.lrs[np.argmin(t.losses)]
-    depth = lx.tuning_report(lx.load_results("depth"))  # two rates: nothing can be interior
-    assert len(depth) == 9 and not any(t.interior for t in depth)
     sp = lx.load_results("metz_sp")
     one = lx.tuning_report(sp, mask=sp.field("width") == 64)
     assert len(one) == 1 and len(one[0].lrs) == 12
+    low = lx.tuning_report(sp, mask=(sp.field("width") == 8) & (sp.lr < 2e-4))  # the 2 lowest rates
+    assert len(low[0].lrs) == 2 and low[0].lr_best == low[0].lrs[-1] and not low[0].interior
+
+
+@pytest.mark.parametrize("name", ["depth", "arch_transformer_lstm", "metz_depth_mup"])
+def test_design_comparisons_bracket_every_optimum(name):
+    report = lx.tuning_report(lx.load_results(name))
+    assert len(report) >= 6 and all(t.interior for t in report), [
+        (t.config, t.lr_best) for t in report if not t.interior
+    ]
+    sizes = {getattr(t.config, "d_model", None) for t in report}
+    assert name == "metz_depth_mup" or len(sizes) >= 4  # at least 4 sizes per architecture
 
 
 def test_optimizer_experiment_tags_each_trial_with_its_optimizer():

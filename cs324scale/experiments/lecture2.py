@@ -13,6 +13,8 @@ nothing. ``full=True`` (a GPU) uses the larger grids below.
   in standard parametrisation, plus two wider models on the rates around lr*
   ("On the difficulty of extrapolation with NN scaling", 2022).
 * ``metz_mup``: the same 15 x 12 x 3 grid in muP (Yang et al. 2022, Tensor Programs V).
+* ``metz_depth_mup``: muP MLPs of one width and 1-8 hidden layers (does lr* transfer
+  across depth? one item of Metz's list of what else moves with scale).
 * ``model_data_grid``: character Transformers of several widths, each trained on fresh
   windows for a long run whose loss curve gives L(N, D) for every D along the way
   (Kaplan et al. 2020; Hoffmann et al. 2022 approach 2 reads IsoFLOP slices off it).
@@ -25,7 +27,15 @@ nothing. ``full=True`` (a GPU) uses the larger grids below.
 
 from __future__ import annotations
 
-from ..train import MLPConfig, TransformerConfig, matching_lstm, run_sweep, sgd, warmup_cosine
+from ..train import (
+    MLPConfig,
+    TransformerConfig,
+    matching_lstm,
+    metz_grid,
+    run_sweep,
+    sgd,
+    warmup_cosine,
+)
 from ..train.results import SweepResults
 from ..train.sweep import METZ_LEARNING_RATES, METZ_SEEDS, METZ_WIDTHS
 from .registry import register_experiment
@@ -43,6 +53,12 @@ METZ_BATCH = 128
 METZ_WARMUP = 0.05  # fraction of the steps spent warming up, then cosine decay to 0
 METZ_EVAL_SIZE = 8192  # validation windows: seed noise, not evaluation noise, dominates
 MUP_BASE_WIDTH = 64  # muP and SP coincide at this width
+# One item of Metz's open list: does muP's lr* also transfer across depth? (Width 256,
+# 1-8 hidden layers; muP as implemented scales with width only.)
+DEPTH_MUP_WIDTH = 256
+DEPTH_MUP_DEPTHS = (1, 2, 3, 4, 6, 8)
+DEPTH_MUP_LRS = METZ_LEARNING_RATES[4:11]
+DEPTH_MUP_SEEDS = (0, 1)
 
 # The optimizer comparison keeps the earlier short constant-rate task.
 OPT_STEPS = 300
@@ -56,6 +72,12 @@ LM_WIDTHS = (8, 12, 16, 24, 32, 48, 64, 96)  # Transformer d_model
 FULL_LM_WIDTHS = (8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256)
 ARCH_WIDTHS = (16, 32, 64, 96)  # Transformer d_model of the architecture comparison
 LM_LRS = (1e-3, 3e-3, 1e-2)
+# The design comparisons tune every configuration over a wider ladder, so that each best
+# rate is bracketed: with LM_LRS the widest Transformers wanted less than 1e-3 and the
+# small Transformers and LSTMs more than 1e-2. LSTMs take larger Adam rates.
+DESIGN_LRS = (3e-4, 1e-3, 3e-3, 1e-2, 3e-2)
+LSTM_LRS = (1e-3, 3e-3, 1e-2, 3e-2, 1e-1)
+DEPTH_WIDTHS = (16, 32, 64, 96)  # Transformer d_model of the depth comparison
 LM_CURVE_POINTS = 100
 # Small models are cheap per token and reach the compute optimum only after many
 # tokens, so they train longer (several passes for the tiniest; harmless at ~2k params).
@@ -68,17 +90,18 @@ OPT_ADAM_LRS = METZ_LEARNING_RATES[4:10]  # the region around Adam's optimum
 
 
 def metz_run(widths, learning_rates=METZ_LEARNING_RATES, seeds=METZ_SEEDS, *,
-             parametrization: str = "standard", store=None, **kwargs) -> SweepResults:
-    """Train the lecture's Metz MLPs (3 hidden layers, context 8) with its task settings."""
-    configs = [
-        MLPConfig(width=int(w), parametrization=parametrization, base_width=MUP_BASE_WIDTH)
-        for w in widths
-    ]
-    return run_sweep(
-        configs,
+             parametrization: str = "standard", depth: int = 3, store=None,
+             **kwargs) -> SweepResults:
+    """:func:`~cs324scale.train.metz_grid` with the lecture's task settings (context 8,
+    :data:`METZ_STEPS` warmup + cosine steps of :data:`METZ_BATCH` windows)."""
+    return metz_grid(
+        widths,
         learning_rates,
         seeds,
         steps=METZ_STEPS,
+        depth=depth,
+        parametrization=parametrization,
+        base_width=MUP_BASE_WIDTH,
         batch_size=METZ_BATCH,
         schedule=warmup_cosine(warmup=METZ_WARMUP),
         curve_points=25,
@@ -110,6 +133,16 @@ def metz_mup(*, full: bool, store=None) -> SweepResults:
     Full mode adds the two wide models on every rate, as for SP.
     """
     return _metz("mup", full=full, store=store)
+
+
+@register_experiment("metz_depth_mup")
+def metz_depth_mup(*, full: bool, store=None) -> SweepResults:
+    """muP MLPs of width 256 and 1-8 hidden layers: does lr* move with depth?"""
+    records = []
+    for depth in DEPTH_MUP_DEPTHS:
+        records += metz_run((DEPTH_MUP_WIDTH,), DEPTH_MUP_LRS, DEPTH_MUP_SEEDS, parametrization="mup",
+                            depth=depth, store=store).to_records()
+    return SweepResults.from_records(records)
 
 
 def lm_sweep(configs, learning_rates=LM_LRS, *, store=None, steps=LM_STEPS, **kwargs):
@@ -149,16 +182,18 @@ def model_data_grid(*, full: bool, store=None) -> SweepResults:
 def arch_transformer_lstm(*, full: bool, store=None) -> SweepResults:
     """Transformers and LSTMs of matching non-embedding size (Kaplan et al. 2020, Fig. 7)."""
     widths = FULL_LM_WIDTHS[2:] if full else ARCH_WIDTHS
-    configs = [c for d in widths for c in (transformer(d), matching_lstm(transformer(d)))]
-    return lm_sweep(configs, store=store, steps=LM_STEPS * (4 if full else 1))
+    steps = LM_STEPS * (4 if full else 1)
+    tf = lm_sweep([transformer(d) for d in widths], DESIGN_LRS, store=store, steps=steps)
+    lstm = lm_sweep([matching_lstm(transformer(d)) for d in widths], LSTM_LRS, store=store, steps=steps)
+    return SweepResults.from_records(tf.to_records() + lstm.to_records())
 
 
 @register_experiment("depth")
 def depth(*, full: bool, store=None) -> SweepResults:
     """Transformers of 1, 2 and 4 layers over widths (Kaplan et al. 2020, Fig. 6)."""
-    widths = FULL_LM_WIDTHS if full else (16, 32, 64)
+    widths = FULL_LM_WIDTHS if full else DEPTH_WIDTHS
     configs = [transformer(d, n) for n in (1, 2, 4) for d in widths]
-    return lm_sweep(configs, LM_LRS[:2], store=store, steps=LM_STEPS * (4 if full else 1))
+    return lm_sweep(configs, DESIGN_LRS, store=store, steps=LM_STEPS * (4 if full else 1))
 
 
 @register_experiment("optimizer_adam_sgd")
@@ -180,6 +215,7 @@ def optimizer_adam_sgd(*, full: bool, store=None) -> SweepResults:
 LECTURE_EXPERIMENTS = (
     "metz_sp",
     "metz_mup",
+    "metz_depth_mup",
     "model_data_grid",
     "arch_transformer_lstm",
     "depth",

@@ -290,6 +290,7 @@ def metz_grid(
     steps: int,
     depth: int = 3,
     parametrization: str = "standard",
+    base_width: int = 64,
     **kwargs,
 ) -> SweepResults:
     """A width x learning-rate x seed sweep of an n-gram MLP on tiny Shakespeare, after Metz.
@@ -307,6 +308,7 @@ def metz_grid(
         steps: optimiser steps per trial.
         depth: hidden layers.
         parametrization: ``"standard"`` or ``"mup"``.
+        base_width: muP's base width (SP and muP coincide there).
         **kwargs: passed to :func:`run_sweep` (``batch_size``, ``store``, ``budget``, ...).
 
     Returns:
@@ -315,6 +317,7 @@ def metz_grid(
     """
     widths = as_int_array("widths", widths, minimum=1)
     configs = [
-        MLPConfig(width=int(w), depth=depth, parametrization=parametrization) for w in widths
+        MLPConfig(width=int(w), depth=depth, parametrization=parametrization, base_width=base_width)
+        for w in widths
     ]
     return run_sweep(configs, learning_rates, seeds, steps=steps, **kwargs)
