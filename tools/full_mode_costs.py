@@ -17,6 +17,7 @@ import argparse
 import sys
 
 import cs324scale.train as T
+import cs324scale.train.sweep as S
 from cs324scale import experiments as X
 from cs324scale.experiments import lecture2 as LE
 
@@ -45,11 +46,12 @@ def main(argv=None) -> int:
     names = [n for n, fn in sorted(X.EXPERIMENTS.items()) if fn.__module__ == LE.__name__]
     for name in names:
         ledger = Ledger()
-        saved, LE.run_sweep = LE.run_sweep, ledger.sweep
+        saved = LE.run_sweep, S.run_sweep  # lecture2 calls it directly and through metz_grid
+        LE.run_sweep = S.run_sweep = ledger.sweep
         try:
             X.EXPERIMENTS[name](full=True, store=None)
         finally:
-            LE.run_sweep = saved
+            LE.run_sweep, S.run_sweep = saved
         total += ledger.flops
         print(f"| {name} | {ledger.trials} | {ledger.flops:.2e} | {ledger.flops / (args.tflops * 1e12) / 60:.0f} min |")
     print(f"| **all** | | {total:.2e} | {total / (args.tflops * 1e12) / 60:.0f} min |")
