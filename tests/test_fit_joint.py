@@ -119,3 +119,16 @@ def test_compute_optimal_with_another_flop_definition():
     assert np.all(law.tokens_per_parameter(C, flops_per_token=extra) == Dx / Nx)
     with pytest.raises(ValueError, match="function N -> FLOPs per token"):
         law.compute_optimal(C, flops_per_token=6.0)
+
+
+def test_tokens_per_parameter_at_1e24_as_the_docstring_states():
+    fits = published.chinchilla_parametric_fits()
+    ratio = {
+        k: float(F.ChinchillaLaw.from_params(**{p: v[p] for p in ("E", "A", "B", "alpha", "beta")})
+                 .tokens_per_parameter(1e24))
+        for k, v in fits.items()
+    }
+    assert ratio["hoffmann2022"] == pytest.approx(98, abs=1)  # rounded Eq. (10)
+    assert ratio["besiroglu2024"] == pytest.approx(18, abs=1)  # Epoch's refit
+    t3 = published.hoffmann_table3()
+    assert np.all((t3["tokens"] / t3["parameters"] > 19.9) & (t3["tokens"] / t3["parameters"] < 22.5))

@@ -186,7 +186,12 @@ class ChinchillaLaw(LossLawND):
         return float(np.exp(res.x))
 
     def tokens_per_parameter(self, C, *, flops_per_token=six_n) -> np.ndarray:
-        """D_opt / N_opt at compute ``C`` (about 20 for Chinchilla's own fit)."""
+        """D_opt / N_opt at compute ``C``.
+
+        At C = 1e24 FLOPs with D = C / 6N: about 98 for Hoffmann et al.'s rounded Eq. (10)
+        constants, about 18 for Epoch's refit (Besiroglu et al. 2024); Hoffmann's Table 3
+        (approach 1) projects 20-22 (tests/test_fit_joint.py computes all three).
+        """
         N, D = self.compute_optimal(C, flops_per_token=flops_per_token)
         return D / N
 
