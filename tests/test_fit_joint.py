@@ -132,3 +132,12 @@ def test_tokens_per_parameter_at_1e24_as_the_docstring_states():
     assert ratio["besiroglu2024"] == pytest.approx(18, abs=1)  # Epoch's refit
     t3 = published.hoffmann_table3()
     assert np.all((t3["tokens"] / t3["parameters"] > 19.9) & (t3["tokens"] / t3["parameters"] < 22.5))
+
+
+def test_kaplan_joint_constants_come_from_one_table():
+    """Table 2's L(N, D) fit, not Eq. 1.2's alpha_D = 0.095 (the KaplanLaw docstring)."""
+    joint, single = published.kaplan_constants("joint"), published.kaplan_constants()
+    assert joint == {"alpha_N": 0.076, "alpha_D": 0.103, "N_c": 6.4e13, "D_c": 1.8e13}
+    assert single["alpha_D"] == 0.095 != joint["alpha_D"]
+    law = F.KaplanLaw.from_params(**joint)
+    assert law.alpha_D_ == 0.103 and law.N_c_ == pytest.approx(6.4e13)

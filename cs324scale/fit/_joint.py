@@ -27,8 +27,11 @@ def kaplan_objective(theta, data, w):
 class KaplanLaw(LossLawND):
     """L(N, D) = [(N_c/N)^(alpha_N/alpha_D) + D_c/D]^alpha_D (Kaplan et al. 2020, Eq. 1.5).
 
-    Kaplan et al. report alpha_N = 0.076, alpha_D = 0.095, N_c = 6.4e13, D_c = 1.8e13
-    (Table 1/Eq. 1.5). Fitted by summed Huber loss of log residuals from a start grid.
+    Kaplan et al.'s fit of this form (Sec. 4.2, Table 2; ``published.kaplan_constants("joint")``)
+    has alpha_N = 0.076, alpha_D = 0.103, N_c = 6.4e13, D_c = 1.8e13. (alpha_D = 0.095 belongs
+    to the one-variable L(D) of Eq. 1.2, not to this joint fit.) This is the law of
+    early-stopped runs on D-token datasets; single fixed-schedule runs follow L(N, S),
+    Eq. 1.6. Fitted by summed Huber loss of log residuals from a start grid.
 
     Args:
         delta: Huber threshold on log residuals; max_evals: evaluations per start.
