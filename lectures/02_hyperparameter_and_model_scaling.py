@@ -680,11 +680,13 @@ plt.show()
 # %% slideshow={"slide_type": "fragment"}
 corner = (N <= table.N[3]) & (D <= D_cols[3])
 joint = {"Rosenfeld": cs.fit.RosenfeldLaw(), "Kaplan": cs.fit.KaplanLaw()}
+far_error = {}
 fig, ax = plt.subplots()
 for k, (name, law) in enumerate(joint.items()):
     law.fit(N[corner], D[corner], L[corner])
     pred = law.predict(N, D)
     err = np.abs(pred / L - 1)
+    far_error[name] = (err[~corner].mean(), err[-1, -1], err[~corner].max())
     ax.loglog(L[~corner], pred[~corner], "o", color=f"C{k}", label=f"{name}: held-out mean |error| {err[~corner].mean():.1%}")
     ax.loglog(L[corner], pred[corner], "o", mfc="none", mec=f"C{k}", ms=14)
 lim = [L.min() * 0.95, L.max() * 1.05]
@@ -692,6 +694,15 @@ ax.plot(lim, lim, "k-", lw=1)
 ax.set(xlabel="measured loss", ylabel="predicted loss", title="joint laws fitted on the small corner")
 ax.legend()
 plt.show()
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# The mean hides the far corner: the worst error, more than twice the mean, is at the
+# cell farthest from the fitted corner, the largest model on the most data.
+
+# %% slideshow={"slide_type": "fragment"}
+for name, (mean, far, worst) in far_error.items():
+    print(f"{name:>9}: held-out |error| mean {mean:.1%}, at the largest (N, D) {far:.1%}, worst {worst:.1%}")
+    assert far == worst > 2 * mean, "the text: the largest (N, D) cell has the worst error"
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ## Trading data against parameters
