@@ -238,6 +238,54 @@ def hoffmann_table2() -> list[dict]:
             for i, r in enumerate(rows, 2)]
 
 
+# Porian et al. 2024's ladder: one factor at a time from Kaplan's setup to Chinchilla's.
+PORIAN_STEPS = (
+    ("Kaplan's setup", ("base", "long", "kaplan", "kaplan")),
+    ("count the last layer", ("base", "long", "kaplan", "standard")),
+    ("short warmup", ("base", "short", "kaplan", "standard")),
+    ("Chinchilla-style decay", ("base", "short", "chinchilla", "standard")),
+    ("tuned hyperparameters, constant lr", ("tuned", "short", "const", "standard")),
+)
+
+
+def porian2024_ladder(dataset: str = "refinedweb") -> list[dict]:
+    """Porian et al. 2024 (arXiv:2406.19146): the N_opt ~ C^a exponent at each step.
+
+    Each step changes one factor of Kaplan et al.'s setup towards Hoffmann et al.'s
+    (:data:`PORIAN_STEPS`); numbers read from the authors' released fits
+    (``_data/porian2024/README.md``).
+
+    Args:
+        dataset: ``"refinedweb"`` or ``"openwebtext2"``.
+
+    Returns:
+        One dict per step, in ladder order: ``step, a, b, r2, budgets`` (``a``: N_opt
+        exponent, ``b``: tokens exponent, ``r2``: of the log-log fit over ``budgets``
+        per-budget optima).
+    """
+    name = "porian2024/compute_optimal_exponents.csv"
+    rows = _read_rows(name, ("dataset", "hparams", "warmup", "decay", "param_count", "a_n_exponent"))
+    datasets = sorted({r["dataset"] for r in rows})
+    if dataset not in datasets:
+        raise ValueError(f"dataset must be one of {datasets}; got {dataset!r}.")
+    by_setting = {
+        (r["hparams"], r["warmup"], r["decay"], r["param_count"]): (i, r)
+        for i, r in enumerate(rows, start=2)
+        if r["dataset"] == dataset
+    }
+    out = []
+    for step, setting in PORIAN_STEPS:
+        i, r = by_setting[setting]
+        out.append({
+            "step": step,
+            "a": _number(name, i, "a_n_exponent", r["a_n_exponent"]),
+            "b": _number(name, i, "b_t_exponent", r["b_t_exponent"]),
+            "r2": _number(name, i, "n_r2", r["n_r2"]),
+            "budgets": int(_number(name, i, "budgets", r["budgets"])),
+        })
+    return out
+
+
 # -------------------------------------------------------------------- GPT-3 (H.1)
 
 

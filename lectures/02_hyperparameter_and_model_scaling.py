@@ -836,8 +836,31 @@ plt.show()
 #   this, with Kaplan's small models, explains most of 0.73 vs 0.5.
 # * **Scale.** Kaplan's models were much smaller than Chinchilla's; the curvature of
 #   the frontier biases a local slope fitted at small compute.
-# * **Training setup** (Hoffmann et al.): a learning-rate schedule tuned to each run's
-#   length; Kaplan used one schedule, which penalises short runs of small models.
+# * **Training setup.** Hoffmann et al. blamed Kaplan's single learning-rate schedule.
+#   Porian et al. 2024 changed one factor at a time (next slide): the decay schedule
+#   moves a the least.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ## Porian et al. 2024: from 0.83 to 0.50, one factor at a time
+#
+# Their ladder on RefinedWeb (cited published fits, shipped with the kit): each step
+# changes one factor of Kaplan's setup towards Chinchilla's.
+
+# %% slideshow={"slide_type": "fragment"}
+ladder = cs.published.porian2024_ladder()
+a_steps = np.array([r["a"] for r in ladder])
+fig, ax = plt.subplots(figsize=(10, 4.2))
+ax.barh(range(len(ladder)), a_steps, color="C0")
+ax.set_yticks(range(len(ladder)), [r["step"] for r in ladder])
+ax.invert_yaxis()
+for y, (label, ref) in enumerate((("Kaplan 0.73", k["p_N"]), ("Chinchilla 0.5", 0.5))):
+    ax.axvline(ref, color=f"C{y + 1}", ls="--", label=label)
+ax.set(xlabel="a in N_opt ~ C^a", xlim=(0.4, 0.9), title="Porian et al. 2024: the setting ladder on RefinedWeb")
+ax.legend(loc="lower right")
+plt.show()
+moves = {r["step"]: round(float(d), 3) for r, d in zip(ladder[1:], a_steps[:-1] - a_steps[1:])}
+print("drop in a at each step:", moves)
+assert min(moves, key=moves.get) == "Chinchilla-style decay", "the text: the decay moves a the least"
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ## Undertrained big vs well-trained small
