@@ -71,6 +71,7 @@ from .optim import (
 from .results import SweepResults
 from .store import ResultStore
 from .sweep import METZ_LEARNING_RATES, METZ_SEEDS, METZ_WIDTHS, metz_grid, run_sweep
+from .synthetic import ZipfPhrases
 from .transformer import TransformerConfig
 
 __all__ = [
@@ -90,6 +91,7 @@ __all__ = [
     "Schedule",
     "SweepResults",
     "TransformerConfig",
+    "ZipfPhrases",
     "adam",
     "adamw",
     "constant",
