@@ -1,9 +1,8 @@
 """Does the Zipf-phrase language give clean scaling laws on the kit's Transformers?
 
 Trains 2-layer character Transformers of several widths for several run lengths, each
-run its own warmup + cosine schedule, on random windows of a
-:class:`cs.train.ZipfPhrases` corpus 4x as long as the longest run's tokens (so even
-the longest run sees most text once), and prints the final validation loss table with the language's
+run its own warmup + cosine schedule, reading a :class:`cs.train.ZipfPhrases` corpus
+once, in order (``sampling="sequential"``: no token is trained on twice), and prints the final validation loss table with the language's
 entropy floor, the fitted L(N) exponent at the longest runs and the L(D) exponent at
 the widest model. Usage::
 
@@ -30,10 +29,10 @@ def main(argv=None) -> int:
     ap.add_argument("--phrases", type=int, default=2**14)
     args = ap.parse_args(argv)
     lang = cs.train.ZipfPhrases(n_phrases=args.phrases, exponent=args.exponent)
-    tokens_per_step = LE.LM_BATCH * (LE.LM_CONTEXT + 1)
-    data = lang.corpus(4 * max(args.steps) * tokens_per_step)
+    window = LE.LM_CONTEXT + 1
+    data = lang.corpus(cs.train.loop.tokens_read(window, LE.LM_BATCH, max(args.steps)))
     print(f"language: {lang}; entropy floor {lang.entropy_floor:.3f} nats/token; "
-          f"corpus {len(data.train):,} tokens, 4x the longest run's")
+          f"corpus {len(data.train):,} tokens, read once by the longest run")
     table = np.full((len(args.widths), len(args.steps)), np.nan)
     n_params = []
     for i, d in enumerate(args.widths):
@@ -42,7 +41,8 @@ def main(argv=None) -> int:
         for j, steps in enumerate(args.steps):
             t0 = time.perf_counter()
             res = cs.train.run_sweep(cfg, args.lrs, (0,), steps=steps, batch_size=LE.LM_BATCH, data=data,
-                                     schedule=cs.train.warmup_cosine(warmup=0.05), progress=False)
+                                     schedule=cs.train.warmup_cosine(warmup=0.05), sampling="sequential",
+                                     progress=False)
             table[i, j] = np.nanmin(res.final_loss)
             best = float(np.asarray(args.lrs)[np.nanargmin(res.final_loss)])
             print(f"d_model {d:3d} (N = {n_params[-1]:6d}), {steps:5d} steps: loss {table[i, j]:.3f} "

@@ -29,7 +29,7 @@ from jax.sharding import PartitionSpec as P
 
 from .data import sample_windows
 from .flops import flops_per_step
-from .loop import make_loop, run_steps, sampled_windows
+from .loop import make_loop, run_steps, sampled_windows, sequential_windows
 from .models import model_for
 from .optim import Optimizer, Schedule
 
@@ -60,7 +60,8 @@ class TrialOutput(NamedTuple):
     run_s: float = 0.0
 
 
-def make_trial(cfg, *, steps: int, batch_size: int, optimizer: Optimizer, schedule: Schedule):
+def make_trial(cfg, *, steps: int, batch_size: int, optimizer: Optimizer, schedule: Schedule,
+               sampling: str = "random"):
     """Build ``trial(train_tokens, val_windows, lr, seed) -> (losses (steps,), val_loss ())``.
 
     Args:
@@ -68,6 +69,8 @@ def make_trial(cfg, *, steps: int, batch_size: int, optimizer: Optimizer, schedu
         steps: optimiser steps (static); the schedule spans exactly these.
         batch_size: windows per step (static).
         optimizer, schedule: see :mod:`cs324scale.train.optim`.
+        sampling: ``"random"`` (windows at random starts, drawn with the seed's data key)
+            or ``"sequential"`` (the tokens read once, in order, the same for every seed).
 
     Returns:
         A pure, unjitted function of one trial; ``val_windows`` is ``(n_eval_chunks,
@@ -78,7 +81,10 @@ def make_trial(cfg, *, steps: int, batch_size: int, optimizer: Optimizer, schedu
     def trial(train_tokens, val_windows, lr, seed):
         k_init, k_data = jax.random.split(jax.random.key(seed))
         params, state = loop.init(lr, k_init)
-        windows_at = sampled_windows(loop, train_tokens, batch_size, k_data)
+        if sampling == "sequential":
+            windows_at = sequential_windows(loop, train_tokens, batch_size)
+        else:
+            windows_at = sampled_windows(loop, train_tokens, batch_size, k_data)
         params, _, losses, _ = run_steps(loop, params, state, lr, windows_at=windows_at, n=steps)
         val = jax.lax.map(lambda w: loop.loss(params, w), val_windows).mean()
         return losses, val
@@ -134,9 +140,11 @@ def devices_for(n_trials: int, *, available: int | None = None) -> int:
 
 
 @functools.lru_cache(maxsize=64)
-def _compiled(cfg, steps, batch_size, optimizer, schedule, per_device, n_devices, chunk):
+def _compiled(cfg, steps, batch_size, optimizer, schedule, per_device, n_devices, chunk,
+              sampling="random"):
     trial = make_trial(
-        cfg, steps=steps, batch_size=batch_size, optimizer=optimizer, schedule=schedule
+        cfg, steps=steps, batch_size=batch_size, optimizer=optimizer, schedule=schedule,
+        sampling=sampling,
     )
 
     def local(train_tokens, val_windows, lrs, seeds):
@@ -169,6 +177,7 @@ def run_population(
     schedule: Schedule | None = None,
     devices: int | None = None,
     chunk: int | None = None,
+    sampling: str = "random",
 ) -> TrialOutput:
     """Train every (learning rate, seed) pair for one model shape in one program.
 
@@ -186,6 +195,7 @@ def run_population(
             when None.
         chunk: trials vectorised together per device; chosen by :func:`trials_per_chunk`
             when None.
+        sampling: ``"random"`` or ``"sequential"`` windows (:func:`make_trial`).
 
     Returns:
         A :class:`TrialOutput` with numpy arrays.
@@ -206,7 +216,7 @@ def run_population(
     if chunk is None:
         chunk = trials_per_chunk(cfg, per_device, batch_size=batch_size)
     chunk = int(min(max(chunk, 1), per_device))
-    setup = (cfg, int(steps), int(batch_size), optimizer, schedule, per_device, n_dev, chunk)
+    setup = (cfg, int(steps), int(batch_size), optimizer, schedule, per_device, n_dev, chunk, sampling)
     fn, mesh = _compiled(*setup)
     rep = jax.sharding.NamedSharding(mesh, P())
     split = jax.sharding.NamedSharding(mesh, P(TRIAL_AXIS))

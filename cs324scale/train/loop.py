@@ -86,6 +86,23 @@ def sampled_windows(loop: Loop, tokens, batch_size: int, data_key) -> Callable:
     )
 
 
+def sequential_windows(loop: Loop, tokens, batch_size: int) -> Callable:
+    """``t -> windows``: batch ``t`` read in order, so no token is trained on twice.
+
+    Window ``b`` of step ``t`` starts at ``(t * batch_size + b) * (L - 1)`` for windows of
+    ``L`` tokens: consecutive windows share one token, so every token is a target once.
+    A run of ``steps`` steps reads :func:`tokens_read` tokens.
+    """
+    length = loop.window_length
+    offsets = jnp.arange(batch_size)[:, None] * (length - 1) + jnp.arange(length)[None, :]
+    return lambda t: tokens[t * batch_size * (length - 1) + offsets]
+
+
+def tokens_read(window_length: int, batch_size: int, steps: int) -> int:
+    """Tokens that :func:`sequential_windows` reads in ``steps`` steps."""
+    return int(steps) * int(batch_size) * (int(window_length) - 1) + 1
+
+
 def run_steps(loop: Loop, params, opt_state, lr, *, windows_at, n: int, start=0, observe=None):
     """``n`` steps from step ``start`` as one ``lax.scan``.
 

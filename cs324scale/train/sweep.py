@@ -18,6 +18,7 @@ from .budget import FlopBudget
 from .data import CharData, shakespeare
 from .engine import eval_windows, run_population
 from .flops import trial_flops
+from .loop import tokens_read
 from .mlp import MLPConfig
 from .models import model_for
 from .optim import Optimizer, Schedule
@@ -79,6 +80,7 @@ def run_sweep(
     devices: int | None = None,
     max_trials_per_call: int | None = None,
     progress: bool = True,
+    sampling: str = "random",
 ) -> SweepResults:
     """Train every (config, learning rate, seed) combination and return a results table.
 
@@ -112,6 +114,11 @@ def run_sweep(
         max_trials_per_call: at most this many trials per compiled call (default: all
             trials of a shape); smaller calls commit results more often.
         progress: show a ``tqdm`` progress bar (trials/s).
+        sampling: ``"random"`` (default): each step draws windows at random starts with
+            the seed's data key, so a long run revisits text. ``"sequential"``: every
+            trial reads the training tokens once, in order (the seed then sets only the
+            initialisation); the data must hold ``steps x batch_size x (window - 1) + 1``
+            tokens, so no token is trained on twice.
 
     Returns:
         A :class:`~cs324scale.train.results.SweepResults`, trials ordered config-major,
@@ -141,6 +148,8 @@ def run_sweep(
         raise ValueError(
             f"schedule must be a cs.train Schedule such as cs.train.constant(); got {schedule!r}."
         )
+    if sampling not in ("random", "sequential"):
+        raise ValueError(f"sampling must be 'random' or 'sequential'; got {sampling!r}.")
     data = shakespeare() if data is None else data
     data = data.subset(dataset_size)
     for c in configs:
@@ -150,6 +159,13 @@ def run_sweep(
             )
         if model_for(c).window_length(c) > len(data.train):
             raise ValueError(f"dataset_size={len(data.train)} is shorter than one window of {c}.")
+        need = tokens_read(model_for(c).window_length(c), batch_size, steps)
+        if sampling == "sequential" and need > len(data.train):
+            raise ValueError(
+                f"sequential sampling of {steps} steps x {batch_size} windows of {c} reads "
+                f"{need:,} tokens but the data has {len(data.train):,}; use a longer corpus "
+                "(e.g. cs.train.ZipfPhrases().corpus(n)), fewer steps, or sampling='random'."
+            )
     if store is None or not isinstance(store, ResultStore):
         store = ResultStore(store)
 
@@ -162,6 +178,8 @@ def run_sweep(
         "optimizer": optimizer.describe(),
         "schedule": schedule.describe(),
     }
+    if sampling != "random":  # random-window trials keep the keys they always had
+        train["sampling"] = sampling
     trials = [
         (c, float(lr), int(s), trial_key(c, lr=float(lr), seed=int(s), train=train))
         for c in configs
@@ -201,6 +219,7 @@ def run_sweep(
                     curve_points,
                     eval_size,
                     devices,
+                    sampling,
                 )
                 bar.update(len(mine[i : i + size]))
 
@@ -210,7 +229,7 @@ def run_sweep(
 
 def _run_call(
     call, cfg, data, store, budget, steps, batch_size, optimizer, schedule, curve_points,
-    eval_size, devices,
+    eval_size, devices, sampling,
 ):
     import jax.numpy as jnp
 
@@ -227,6 +246,7 @@ def _run_call(
         train_tokens=jnp.asarray(data.train),
         val_windows=val,
         devices=devices,
+        sampling=sampling,
     )
     prov = provenance(wall_time_s=(time.perf_counter() - t0) / len(call))
     prov["trials_in_call"] = len(call)

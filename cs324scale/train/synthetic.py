@@ -1,8 +1,10 @@
 """A synthetic language with power-law structure: Zipf-distributed phrases.
 
-The text is a stream of phrases, each a fixed random string of ``phrase_length`` tokens,
-drawn independently with probability ``p_k ∝ k^-exponent`` from a table of
-``n_phrases``. This is the "quantization model" of neural scaling (Michaud et al. 2023,
+The text is a stream of phrases, each a fixed random string of ``min_length`` to
+``max_length`` tokens, drawn independently with probability ``p_k ∝ k^-exponent`` from a
+table of ``n_phrases``. (Lengths vary so that phrase boundaries never fall at fixed
+positions of a training window: with one length, windows read in order would all start
+on a boundary and a model would learn the alignment, not the language.) This is the "quantization model" of neural scaling (Michaud et al. 2023,
 "The Quantization Model of Neural Scaling"): a model that has learned the ``n`` most
 frequent phrases predicts their tokens after the first few, and the loss left on the
 unlearned ones falls as a power law in ``n``, so in the parameters and the data that
@@ -37,21 +39,26 @@ class ZipfPhrases:
 
     Attributes:
         n_phrases: size of the phrase table (the number of "quanta").
-        phrase_length: tokens per phrase.
+        min_length, max_length: each phrase's length is drawn uniformly from this range.
         exponent: Zipf exponent of the phrase frequencies, ``p_k ∝ k^-exponent`` (> 1).
         vocab_size: number of distinct tokens (at most 65).
         seed: seed of the phrase table (the language itself, not the text sampled from it).
     """
 
     n_phrases: int = 2**14
-    phrase_length: int = 8
+    min_length: int = 4
+    max_length: int = 12
     exponent: float = 1.3
     vocab_size: int = 65
     seed: int = 0
 
     def __post_init__(self):
         as_int("n_phrases", self.n_phrases, minimum=2)
-        as_int("phrase_length", self.phrase_length, minimum=2)
+        as_int("min_length", self.min_length, minimum=2)
+        if as_int("max_length", self.max_length, minimum=2) < self.min_length:
+            raise ValueError(
+                f"max_length ({self.max_length}) must be at least min_length ({self.min_length})."
+            )
         as_int("vocab_size", self.vocab_size, minimum=2)
         as_int("seed", self.seed, minimum=0)
         if self.vocab_size > len(_ALPHABET):
@@ -64,10 +71,25 @@ class ZipfPhrases:
             )
 
     @functools.cached_property
-    def table(self) -> np.ndarray:
-        """The phrases, int32 ``(n_phrases, phrase_length)``, row ``k`` the ``k+1``-th most frequent."""
+    def lengths(self) -> np.ndarray:
+        """Length of each phrase, int64 ``(n_phrases,)``."""
+        rng = np.random.default_rng([self.seed, 0x1E46])
+        return rng.integers(self.min_length, self.max_length + 1, self.n_phrases)
+
+    @functools.cached_property
+    def tokens(self) -> np.ndarray:
+        """All phrases end to end, int32; phrase ``k`` starts at :attr:`starts` ``[k]``."""
         rng = np.random.default_rng([self.seed, 0x5EED])
-        return rng.integers(0, self.vocab_size, (self.n_phrases, self.phrase_length), dtype=np.int32)
+        return rng.integers(0, self.vocab_size, int(self.lengths.sum()), dtype=np.int32)
+
+    @functools.cached_property
+    def starts(self) -> np.ndarray:
+        """Offset of each phrase in :attr:`tokens`."""
+        return np.concatenate([[0], np.cumsum(self.lengths)[:-1]])
+
+    def phrase(self, k: int) -> np.ndarray:
+        """Phrase ``k`` (0 is the most frequent)."""
+        return self.tokens[self.starts[k] : self.starts[k] + self.lengths[k]]
 
     @functools.cached_property
     def probabilities(self) -> np.ndarray:
@@ -81,19 +103,22 @@ class ZipfPhrases:
 
         Only the first token of each phrase is uncertain, with the entropy of the phrase
         distribution (at most; phrases sharing a first token make it lower), spread over
-        ``phrase_length`` tokens. A real model must also infer the boundaries, so this
+        the expected phrase length. A real model must also infer the boundaries, so this
         is a lower bound on the loss of the best model, not its value.
         """
         p = self.probabilities
-        return float(-(p * np.log(p)).sum() / self.phrase_length)
+        return float(-(p * np.log(p)).sum() / (p * self.lengths).sum())
 
     def sample(self, n_tokens: int, *, seed: int) -> np.ndarray:
         """``n_tokens`` of text, int32, from the phrase stream seeded by ``seed``."""
         n_tokens = as_int("n_tokens", n_tokens, minimum=1)
         rng = np.random.default_rng([self.seed, as_int("seed", seed, minimum=0)])
-        n = -(-n_tokens // self.phrase_length)
+        n = -(-n_tokens // self.min_length)  # enough phrases even if all are short
         idx = rng.choice(self.n_phrases, size=n, p=self.probabilities)
-        return self.table[idx].reshape(-1)[:n_tokens]
+        lens = self.lengths[idx]
+        first = np.cumsum(lens) - lens  # where each drawn phrase starts in the output
+        pos = np.repeat(self.starts[idx] - first, lens) + np.arange(lens.sum())
+        return self.tokens[pos[:n_tokens]]
 
     def corpus(self, n_train: int, n_val: int = 100_000, *, seed: int = 0) -> CharData:
         """A corpus of ``n_train`` fresh training tokens and ``n_val`` validation tokens.
