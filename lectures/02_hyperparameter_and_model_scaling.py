@@ -739,7 +739,9 @@ plt.show()
 # %% slideshow={"slide_type": "fragment"}
 budgets = ex.isoflop_budgets(table, 5)
 iso_N, iso_C, iso_L = ex.isoflop_points(table, budgets)
-iso = cs.fit.isoflop_analysis(iso_N, iso_C, iso_L)
+# One FLOP definition throughout: the budgets are model FLOPs, so tokens are too.
+iso_fpt = np.array([dict(zip(table.N, table.flops_per_token))[n] for n in iso_N])
+iso = cs.fit.isoflop_analysis(iso_N, iso_C, iso_L, flops_per_token=iso_fpt)
 fig, ax = plt.subplots()
 for k, g in enumerate(iso.groups):
     xs = np.geomspace(iso_N[g].min(), iso_N[g].max(), 50)
@@ -757,11 +759,23 @@ plt.show()
 
 # %% slideshow={"slide_type": "fragment"}
 count_total = dict(zip(table.N, table.N_total))
-iso_total = cs.fit.isoflop_analysis(np.array([count_total[n] for n in iso_N]), iso_C, iso_L)
+iso_total = cs.fit.isoflop_analysis(np.array([count_total[n] for n in iso_N]), iso_C, iso_L, flops_per_token=iso_fpt)
 print(f"non-embedding N: a = {iso.a:.2f}, b = {iso.b:.2f}   (budgets on the grid's edge: {int(iso.on_edge.sum())})")
 print(f"total N:         a = {iso_total.a:.2f}, b = {iso_total.b:.2f}")
 inner = ~iso.on_edge
-print("tokens per parameter at the interior optima (D = C / 6N):", np.round(iso.D_opt[inner] / iso.N_opt[inner]))
+iso_6n = cs.fit.isoflop_analysis(iso_N, iso_C, iso_L)  # the papers' D = C / 6N, for comparison
+print("tokens per parameter at the interior optima, model FLOPs:", np.round(iso.D_opt[inner] / iso.N_opt[inner]),
+      "| with D = C / 6N:", np.round(iso_6n.D_opt[inner] / iso_6n.N_opt[inner]))
+assert iso.a < 0.3 and np.all(iso_6n.D_opt[inner] > iso.D_opt[inner]), "the note: a far from both papers; 6N overstates D"
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say what this grid shows: a is far below both Kaplan's 0.73 and Chinchilla's 0.5, and
+# tokens per parameter run into the hundreds. The optima sit at the smallest widths,
+# which train for more steps and see tiny Shakespeare several times, and every profile
+# is read from intermediate points of one run per width: the confound blamed for
+# Kaplan's 0.73. Counting D = C / 6N while the budgets are model FLOPs would overstate
+# tokens per parameter further (printed). Runs that can answer the question need
+# schedule-matched runs per (N, D) on data that never repeats (`cs.train.ZipfPhrases`).
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ## Approach 3: the parametric fit on Chinchilla's own runs
