@@ -255,8 +255,8 @@ print(f"moving the rate changes the loss at width {BIG_WIDTH} by {big[1].mean() 
 # Questions: which rate trained the wide model better, and which prediction was closer?
 # Is the fixed-rate law optimistic (measured above predicted)? Split the fixed-rate miss
 # as lecture 2 does: how much of it is the rate (fixed minus tuned measured loss), and
-# how much the tuned curve bending away from a line in log width (400 steps limit the
-# widest models)?
+# how much the tuned curve bending away from a line in log width? Could the number of
+# steps, rather than the width, limit the widest models?
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Task 7: switch on muP

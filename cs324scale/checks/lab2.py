@@ -362,11 +362,12 @@ def check_fixed_rate(fixed_rate_index, table, n_tune: int) -> None:
     n_rows = table.shape[0]
     if not 1 <= n_tune <= n_rows:
         raise ValueError(f"n_tune must be between 1 and the {n_rows} rows of table; got {n_tune}.")
+    mid = _middle(n_rows, n_tune)
     got = returned(fixed_rate_index(table, n_tune), "fixed_rate_index(table, n_tune)")
     if np.ndim(got) != 0 or not float(got).is_integer():
         fail(f"fixed_rate_index returned {got!r}; return one column index (an int).")
     got = int(got)
-    want = int(np.nanargmin(np.nanmean(table[_middle(n_rows, n_tune)], axis=0)))
+    want = int(np.nanargmin(np.nanmean(table[mid], axis=0)))
     if got == want:
         ok(f"fixed_rate_index: column {got}, the best rate over the {n_tune} middle widths.")
         return
@@ -378,11 +379,11 @@ def check_fixed_rate(fixed_rate_index, table, n_tune: int) -> None:
             np.nanargmin(np.nanmean(table, axis=0))
         ),
         "that is the worst rate (argmax); take the lowest mean loss (argmin)": int(
-            np.nanargmax(np.nanmean(table[_middle(n_rows, n_tune)], axis=0))
+            np.nanargmax(np.nanmean(table[mid], axis=0))
         ),
         "that looks like an average over the rates (axis 1); average over the middle widths "
         "(axis 0) and take the best column": int(
-            np.nanargmin(np.nanmean(table[_middle(n_rows, n_tune)], axis=1))
+            np.nanargmin(np.nanmean(table[mid], axis=1))
         ),
     }
     for why, value in mistakes.items():
@@ -390,7 +391,7 @@ def check_fixed_rate(fixed_rate_index, table, n_tune: int) -> None:
             fail(f"fixed_rate_index: {why}.")
     fail(
         f"fixed_rate_index: column {got} is not the rate with the lowest loss averaged over "
-        f"the {n_tune} middle widths (rows {(n_rows - n_tune) // 2}-{(n_rows - n_tune) // 2 + n_tune - 1})."
+        f"the {n_tune} middle widths (rows {mid.start}-{mid.stop - 1})."
     )
 
 
