@@ -98,8 +98,10 @@ def kaplan_constants(table: str = "single") -> dict[str, float]:
 
     Args:
         table: ``"single"`` for the one-variable laws of Eq. (1.1)-(1.3) and Tables 5-6
-            (``alpha_N, N_c, alpha_D, D_c, alpha_C_min, C_c_min, ...``), or ``"joint"`` for
-            the L(N, D) fit of Sec. 4.2 Table 2 (``alpha_N, alpha_D, N_c, D_c``).
+            (``alpha_N, N_c, alpha_D, D_c, alpha_C_min, C_c_min, ...``), ``"joint"`` for
+            the L(N, D) fit of Sec. 4.2 Table 2 (``alpha_N, alpha_D, N_c, D_c``), or
+            ``"steps"`` for the L(N, S) fit of Sec. 5 Table 3 (``alpha_N, alpha_S, N_c,
+            S_c``).
 
     Returns:
         Mapping from symbol to value. N counts non-embedding parameters; D is tokens;
@@ -110,14 +112,14 @@ def kaplan_constants(table: str = "single") -> dict[str, float]:
     out: dict[str, float] = {}
     for i, r in enumerate(rows, start=2):
         is_joint = r["quantity"].startswith("joint fit L(N;D)")
-        if table == "joint" and is_joint:
+        if (table == "joint" and is_joint) or (table == "steps" and r["quantity"].startswith("joint fit L(N;S)")):
             out[r["symbol"]] = _number(name, i, "value", r["value"])
         elif table == "single" and not r["quantity"].startswith("joint fit"):
             if r["symbol"] in out:  # keep the first (Eq. 1.x) value, e.g. B_star = 2e8
                 continue
             out[r["symbol"]] = _number(name, i, "value", r["value"])
-    if table not in ("single", "joint"):
-        raise ValueError(f"table must be 'single' or 'joint'; got {table!r}.")
+    if table not in ("single", "joint", "steps"):
+        raise ValueError(f"table must be 'single', 'joint' or 'steps'; got {table!r}.")
     return out
 
 

@@ -23,19 +23,26 @@ nothing. ``full=True`` (a GPU) uses the larger grids below.
 * ``depth``: Transformers of 1 and 4 layers beside the 2-layer ones (Kaplan et al. 2020,
   Fig. 6: depth matters little at fixed non-embedding N, except one layer).
 * ``optimizer_adam_sgd``: the Metz MLP trained with SGD + momentum beside Adam.
+* ``compute_optimal``: IsoFLOP profiles on the Zipf-phrase language (Hoffmann et al.
+  2022): every (width, budget) is its own warmup + cosine run, reading fresh tokens
+  once, in order, over four learning rates.
 """
 
 from __future__ import annotations
 
 from ..train import (
+    CharData,
     MLPConfig,
     TransformerConfig,
+    ZipfPhrases,
     matching_lstm,
     metz_grid,
     run_sweep,
     sgd,
     warmup_cosine,
 )
+from ..train.flops import flops_per_step
+from ..train.loop import tokens_read
 from ..train.results import SweepResults
 from ..train.sweep import METZ_LEARNING_RATES, METZ_SEEDS, METZ_WIDTHS
 from .registry import register_experiment
@@ -212,6 +219,72 @@ def optimizer_adam_sgd(*, full: bool, store=None) -> SweepResults:
     return SweepResults.from_records(adam.to_records() + sgd_runs.to_records())
 
 
+# Compute-optimal study (lecture 2 part 2, lab 3). Budgets are model FLOPs
+# (cs.train.trial_flops), five of them spanning 33x; each budget trains six widths of the
+# ladder around its optimum (tools/probe_isoflop_zipf.py found the minimum at d_model 24
+# for 1e11 and 32 for 3e11), each width over four peak rates, one seed.
+CO_LADDER = (8, 12, 16, 24, 32, 48, 64, 96)
+CO_BUDGETS = (3e10, 7e10, 1.6e11, 4e11, 1e12)
+CO_WINDOWS = ((0, 6), (0, 6), (1, 7), (1, 7), (2, 8))  # slice of CO_LADDER per budget
+CO_LRS = (3e-3, 1e-2, 3e-2, 1e-1)
+CO_WARMUP = 0.05
+CO_CURVE_POINTS = 100
+CO_EVAL_SIZE = 4096
+# Full mode (an accelerator): 10x the budgets, the ladder two steps wider.
+FULL_CO_LADDER = CO_LADDER + (128, 192)
+FULL_CO_BUDGETS = tuple(10 * c for c in CO_BUDGETS)
+FULL_CO_WINDOWS = tuple((lo + 2, hi + 2) for lo, hi in CO_WINDOWS)
+
+
+def compute_optimal_grid(full: bool = False) -> list[tuple[float, TransformerConfig, int]]:
+    """The ``(budget, config, steps)`` runs of ``compute_optimal``: ``steps = C // flops_per_step``."""
+    ladder, budgets, windows = (
+        (FULL_CO_LADDER, FULL_CO_BUDGETS, FULL_CO_WINDOWS) if full else (CO_LADDER, CO_BUDGETS, CO_WINDOWS)
+    )
+    runs = []
+    for C, (lo, hi) in zip(budgets, windows, strict=True):
+        for d in ladder[lo:hi]:
+            cfg = transformer(d)
+            runs.append((C, cfg, int(C // flops_per_step(cfg, LM_BATCH))))
+    return runs
+
+
+def compute_optimal_corpus(full: bool = False) -> CharData:
+    """The Zipf-phrase corpus every ``compute_optimal`` run reads: as many fresh tokens as
+    the longest run reads, so that no run sees a token twice."""
+    longest = max(steps for _, _, steps in compute_optimal_grid(full))
+    return ZipfPhrases().corpus(tokens_read(LM_CONTEXT + 1, LM_BATCH, longest))
+
+
+def compute_optimal_run(cfg, steps: int, data: CharData, learning_rates=CO_LRS, *, store=None,
+                        **kwargs) -> SweepResults:
+    """One ``compute_optimal`` point: ``cfg`` for ``steps`` warmup + cosine steps, sequential."""
+    return run_sweep(
+        cfg,
+        learning_rates,
+        (0,),
+        steps=steps,
+        batch_size=LM_BATCH,
+        data=data,
+        schedule=warmup_cosine(warmup=CO_WARMUP),
+        sampling="sequential",
+        curve_points=CO_CURVE_POINTS,
+        eval_size=CO_EVAL_SIZE,
+        store=store,
+        **kwargs,
+    )
+
+
+@register_experiment("compute_optimal")
+def compute_optimal(*, full: bool, store=None) -> SweepResults:
+    """IsoFLOP profiles: every (budget, width) its own schedule-matched run, no token repeated."""
+    data = compute_optimal_corpus(full)
+    records = []
+    for _, cfg, steps in compute_optimal_grid(full):
+        records += compute_optimal_run(cfg, steps, data, store=store).to_records()
+    return SweepResults.from_records(records)
+
+
 LECTURE_EXPERIMENTS = (
     "metz_sp",
     "metz_mup",
@@ -220,4 +293,5 @@ LECTURE_EXPERIMENTS = (
     "arch_transformer_lstm",
     "depth",
     "optimizer_adam_sgd",
+    "compute_optimal",
 )

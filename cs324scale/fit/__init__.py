@@ -26,7 +26,7 @@ from ._forecast import (
     crossing_scale,
     extrapolate,
 )
-from ._joint import KaplanLaw, RosenfeldLaw
+from ._joint import KaplanLaw, KaplanStepsLaw, RosenfeldLaw
 from ._lbfgs import LbfgsResult, minimize_lanes
 from ._m4 import M4
 from ._sigmoid import SigmoidLogLaw
@@ -43,6 +43,7 @@ __all__ = [
     "Forecast",
     "IsoflopResult",
     "KaplanLaw",
+    "KaplanStepsLaw",
     "LbfgsResult",
     "LogLinear",
     "M4",

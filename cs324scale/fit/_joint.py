@@ -103,6 +103,67 @@ class KaplanLaw(LossLawND):
         return ((self.N_c_ / N) ** (self.alpha_N_ / self.alpha_D_) + self.D_c_ / D) ** self.alpha_D_
 
 
+def kaplan_steps_objective(theta, data, w):
+    """Summed Huber loss of log residuals for Kaplan et al. 2020, Eq. 1.6.
+
+    log L = log((N_c/N)^alpha_N + (S_c/S)^alpha_S), theta = (log N_c, log S_c, alpha_N,
+    alpha_S); data = (log N, log S, log L, delta).
+    """
+    logN, logS, logL, delta = data
+    lnc, lsc, aN, aS = theta[0], theta[1], theta[2], theta[3]
+    pred = jnp.logaddexp(aN * (lnc - logN), aS * (lsc - logS))
+    return jnp.sum(w * huber(pred - logL, delta))
+
+
+class KaplanStepsLaw(LossLawND):
+    """L(N, S) = (N_c/N)^alpha_N + (S_c/S)^alpha_S (Kaplan et al. 2020, Eq. 1.6).
+
+    The law of single fixed-schedule runs read along their training curves: S is the
+    optimiser step (Kaplan's S_min, steps at a batch far above the critical one; with one
+    fixed batch, the step itself). Kaplan et al.'s fit (Sec. 5, Table 3;
+    ``published.kaplan_constants("steps")``): alpha_N = 0.077, alpha_S = 0.76, N_c =
+    6.5e13, S_c = 2.1e3. Fitted by summed Huber loss of log residuals from a start grid;
+    ``fit(N, S, loss)`` and ``predict(N, S)`` take steps where :class:`KaplanLaw` takes tokens.
+
+    Attributes:
+        N_c_, S_c_, alpha_N_, alpha_S_, converged_.
+    """
+
+    _param_names = ("logN_c_", "logS_c_", "alpha_N_", "alpha_S_")
+    _objective = staticmethod(kaplan_steps_objective)
+
+    n_params = 4
+
+    def __init__(self, delta: float = 1e-3, max_evals: int = 1500):
+        self.delta = delta
+        self.max_evals = max_evals
+
+    def _starts(self, data):
+        return np.array(
+            list(itertools.product([10.0, 20.0, 30.0, 40.0], [2.0, 5.0, 8.0, 12.0],
+                                   [0.05, 0.1, 0.3], [0.1, 0.3, 0.8]))
+        )
+
+    def _set_theta(self, theta, converged):
+        super()._set_theta(theta, converged)
+        self.N_c_, self.S_c_ = float(np.exp(self.logN_c_)), float(np.exp(self.logS_c_))
+
+    @property
+    def params_(self):
+        self._check_fitted()
+        return {"N_c": self.N_c_, "S_c": self.S_c_, "alpha_N": self.alpha_N_, "alpha_S": self.alpha_S_}
+
+    def fit(self, N, S, loss) -> KaplanStepsLaw:
+        """Fit to parameters ``N``, steps ``S`` and losses ``loss``, each (n,) > 0."""
+        return super().fit(N, S, loss)
+
+    def predict(self, N, S) -> np.ndarray:
+        """Kaplan's L(N, S); ``N`` and ``S`` broadcast together."""
+        self._check_fitted()
+        N, S = as_query("N", N), as_query("S", S)
+        return (self.N_c_ / N) ** self.alpha_N_ + (self.S_c_ / S) ** self.alpha_S_
+
+
 def rosenfeld_objective(theta, data, w):
     """Squared log residuals of Rosenfeld et al. 2020, Eqs. 5-6.
 

@@ -48,6 +48,11 @@ class SweepResults:
             NaN for intervals wholly after a divergence.
         curve_steps: step count at the end of each interval ``(points,)``.
         flops: training FLOPs of each trial ``(n,)``.
+        steps: optimiser steps of each trial ``(n,)`` (-1 where a file predates the field).
+        batch_size: windows per step ``(n,)`` (-1 likewise).
+        dataset_size: training tokens the trial could read ``(n,)`` (-1 likewise).
+        sampling: how it read them, ``"random"`` windows or ``"sequential"`` (each token
+            once, in order) ``(n,)``.
         cached: True where the trial was loaded from the store, not trained now ``(n,)``.
         key: the store key of each trial ``(n,)``.
         optimizers: the :class:`~cs324scale.train.optim.Optimizer` of each trial.
@@ -70,6 +75,21 @@ class SweepResults:
     provenance: tuple
     optimizers: tuple = ()
     schedules: tuple = ()
+    steps: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, int))
+    batch_size: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, int))
+    dataset_size: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, int))
+    sampling: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, str))
+
+    def tokens_read(self) -> np.ndarray:
+        """Training tokens each trial read: ``steps x batch x context`` predicted tokens plus
+        one for the last target, as :func:`cs324scale.train.loop.tokens_read` counts them."""
+        from .loop import tokens_read
+        from .models import model_for
+
+        return np.array([
+            tokens_read(model_for(c).tokens_per_window(c) + 1, b, s)
+            for c, b, s in zip(self.configs, self.batch_size, self.steps, strict=True)
+        ])
 
     def __len__(self) -> int:
         return len(self.lr)
@@ -127,6 +147,12 @@ class SweepResults:
                     "curve": [float(v) for v in self.curve[i]],
                     "curve_steps": [int(s) for s in self.curve_steps],
                     "flops": float(self.flops[i]),
+                    **({} if len(self.steps) != len(self) else {
+                        "steps": int(self.steps[i]),
+                        "batch_size": int(self.batch_size[i]),
+                        "dataset_size": int(self.dataset_size[i]),
+                        "sampling": str(self.sampling[i]),
+                    }),
                     "optimizer": self.optimizers[i].describe(),
                     "schedule": self.schedules[i].describe(),
                     "provenance": self.provenance[i],
@@ -160,6 +186,10 @@ class SweepResults:
             provenance=tuple(r["provenance"] for r in records),
             optimizers=tuple(_optimizer_of(r) for r in records),
             schedules=tuple(Schedule.from_description(r.get("schedule")) for r in records),
+            steps=np.array([r.get("steps", -1) for r in records], int),
+            batch_size=np.array([r.get("batch_size", -1) for r in records], int),
+            dataset_size=np.array([r.get("dataset_size", -1) for r in records], int),
+            sampling=np.array([r.get("sampling", "random") for r in records], str),
         )
 
     def save(self, path: str | os.PathLike, **meta) -> None:

@@ -255,7 +255,7 @@ def _run_call(
             trial_record(
                 key, c, lr=lr, seed=seed, losses=losses, val_loss=v, batch_size=batch_size,
                 optimizer=optimizer, schedule=schedule, dataset_size=len(data.train),
-                curve_points=curve_points, provenance=prov,
+                curve_points=curve_points, provenance=prov, sampling=sampling,
             )
         )
     if budget is not None:
@@ -266,7 +266,7 @@ def _run_call(
 def trial_record(
     key: str, cfg, *, lr: float, seed: int, losses, val_loss: float, batch_size: int,
     optimizer: Optimizer, schedule: Schedule, dataset_size: int, curve_points: int,
-    provenance: dict,
+    provenance: dict, sampling: str = "random",
 ) -> dict:
     """The one record of a finished trial, as the store and :class:`SweepResults` keep it.
 
@@ -291,6 +291,7 @@ def trial_record(
         "optimizer": optimizer.describe(),
         "schedule": schedule.describe(),
         "dataset_size": int(dataset_size),
+        "sampling": sampling,
         "final_loss": float("nan") if diverged else float(val_loss),
         "train_loss": float(curve[-1]),
         "diverged": diverged,
