@@ -10,6 +10,7 @@ import pytest
 
 import cs324scale as cs
 from cs324scale._random import as_generator
+from cs324scale import train
 from cs324scale.checks import lab1, lab2, lab3, lab4
 
 
@@ -530,7 +531,7 @@ def test_commit_then_final_run(capsys):
         (0.0, "cross-entropy is positive"),
         (2.30, "equals the committed prediction"),  # the prediction passed back
         (float(np.log(2.31)), "log of a loss that would match"),  # np.log of the loss
-        (0.3, "far below any validation loss.*not the error"),  # the error, not the loss
+        (0.3, "below the Zipf-phrase language.s entropy.*not the error"),  # the error, not the loss
         (4.6, "above ln\\(65\\).*learned nothing"),  # an untrained model
     ],
 )
@@ -756,3 +757,75 @@ def test_crossing_interval_names_mistakes():
 
     with fails("does not contain the crossing|narrower"):
         lab4.check_crossing_interval(permuted, n, acc, 79.0, **kw)
+
+
+# -- lab 3, tasks 5-6: the IsoFLOP protocol and the exponent --------------------------
+
+_LAB3_C = 2e8  # a tiny budget: width 8 trains for 23 steps
+
+
+def _lab3_point(width=8, *, C=_LAB3_C, lr=1e-2, steps=None, schedule=None, sampling="sequential",
+                corpus_steps=None):
+    cfg = train.TransformerConfig(d_model=width, n_layer=2, n_head=4, context=32)
+    steps = int(C // train.flops_per_step(cfg, 16)) if steps is None else steps
+    need = train.loop.tokens_read(33, 16, corpus_steps or steps)
+    data = train.ZipfPhrases().corpus(need if sampling == "sequential" else need + 64, n_val=4096)
+    return train.run_sweep(cfg, [lr], [0], steps=steps, batch_size=16, data=data, eval_size=16,
+                           schedule=schedule or train.warmup_cosine(warmup=0.05), sampling=sampling,
+                           curve_points=5, progress=False)
+
+
+def _lab3_rates(w):
+    return {8: 1e-2, 12: 3e-2}[w]
+
+
+def test_lab3_isoflop_points_accept_the_protocol(capsys):
+    lab3.check_isoflop_points({(_LAB3_C, 8): _lab3_point(8), (_LAB3_C, 12): _lab3_point(12, lr=3e-2)},
+                              _lab3_rates)
+    assert "OK" in capsys.readouterr().out
+
+
+def test_lab3_isoflop_points_name_each_broken_protocol():
+    cfg = train.TransformerConfig(d_model=8, n_layer=2, n_head=4, context=32)
+    six_n_steps = int(_LAB3_C // (6 * train.param_count(cfg, embeddings=False) * 16 * 32))
+    with fails("count of C = 6ND"):
+        lab3.check_isoflop_points({(_LAB3_C, 8): _lab3_point(steps=six_n_steps)}, _lab3_rates)
+    with fails("the budget buys"):
+        lab3.check_isoflop_points({(_LAB3_C, 8): _lab3_point(steps=5)}, _lab3_rates)
+    with fails("'constant' schedule"):
+        lab3.check_isoflop_points({(_LAB3_C, 8): _lab3_point(schedule=train.constant())}, _lab3_rates)
+    with fails("no warmup"):
+        lab3.check_isoflop_points({(_LAB3_C, 8): _lab3_point(schedule=train.warmup_cosine(warmup=0.0))},
+                                  _lab3_rates)
+    with fails("random windows"):
+        lab3.check_isoflop_points({(_LAB3_C, 8): _lab3_point(sampling="random")}, _lab3_rates)
+    with fails("not lr_for\\(12\\)"):
+        lab3.check_isoflop_points({(_LAB3_C, 8): _lab3_point(8), (_LAB3_C, 12): _lab3_point(12)}, _lab3_rates)
+    with fails("the key is \\(width, C\\)"):
+        lab3.check_isoflop_points({(8, _LAB3_C): _lab3_point(8)}, _lab3_rates)
+    with fails("trained d_model 8, not 12"):
+        lab3.check_isoflop_points({(_LAB3_C, 12): _lab3_point(8)}, _lab3_rates)
+    with fails("non-empty dict"):
+        lab3.check_isoflop_points([], _lab3_rates)
+    with fails("None"):
+        lab3.check_isoflop_points({(_LAB3_C, 8): None}, _lab3_rates)
+
+
+def _exponent_solution(iso):
+    use = ~iso.on_edge
+    return float(np.polyfit(np.log(iso.C[use]), np.log(iso.N_opt[use]), 1)[0])
+
+
+def test_lab3_exponent_accepts_interior_budgets_and_names_mistakes(capsys):
+    lab3.check_exponent(_exponent_solution)
+    assert "OK" in capsys.readouterr().out
+    ok_all = lambda iso: float(np.polyfit(np.log(iso.C), np.log(iso.N_opt), 1)[0])  # noqa: E731
+    with fails("edge budget is in the fit"):
+        lab3.check_exponent(ok_all)
+    with fails("you fitted D_opt"):
+        lab3.check_exponent(lambda iso: float(np.polyfit(np.log(iso.C[~iso.on_edge]),
+                                                         np.log(iso.D_opt[~iso.on_edge]), 1)[0]))
+    with fails("log-log"):
+        lab3.check_exponent(lambda iso: float(np.polyfit(iso.C[~iso.on_edge], iso.N_opt[~iso.on_edge], 1)[0]))
+    with fails("None"):
+        lab3.check_exponent(lambda iso: None)

@@ -13,7 +13,12 @@ puts bootstrap intervals on it, splits a compute budget, and predicts a run of i
 * Task 4, :func:`check_compute_optimal`: ``(N_opt, D_opt)`` spends ``C = 6ND`` and
   minimises the student's law on it; names swapped outputs, ``C`` for ``C/6``, the
   exponent ``alpha/(alpha+beta)``.
-* Task 6, :func:`commit_prediction` then :func:`check_final_run`: a positive prediction
+* Task 5, :func:`check_isoflop_points`: every IsoFLOP point its own run, with the
+  budget's steps in model FLOPs, warmup + cosine over exactly those steps, fresh tokens
+  read once and the width's tuned rate; names each way of breaking that protocol.
+* Task 6, :func:`check_exponent`: a fitted over the budgets with interior minima only;
+  names edge budgets kept, D_opt or the loss fitted instead of N_opt, a line in linear C.
+* Task 7, :func:`commit_prediction` then :func:`check_final_run`: a positive prediction
   recorded before the final run; the run's loss compared with it (a miss is a result),
   rejecting what cannot be that loss (an array, NaN, <= 0, the prediction itself, a log).
 
@@ -27,13 +32,15 @@ import time
 import numpy as np
 
 from ..published import epoch_intervals
-from ._feedback import diagnose, fail, ok, returned
+from ._feedback import diagnose, fail, ok, returned, scalar
 
 __all__ = [
     "check_chinchilla_fit",
     "check_compute_optimal",
+    "check_exponent",
     "check_final_run",
     "check_intervals",
+    "check_isoflop_points",
     "check_objective",
     "commit_prediction",
 ]
@@ -235,6 +242,111 @@ def check_compute_optimal(compute_optimal, params: dict, C: float = 1e24) -> Non
     ok(f"compute_optimal: C = {C:.0e} -> N_opt and D_opt minimise the law along C = 6ND.")
 
 
+def check_isoflop_points(points: dict, lr_for) -> None:
+    """Check ``{(C, width): SweepResults}`` against lecture 2's IsoFLOP protocol.
+
+    Verifies, for every point: one trial of a width-``width`` Transformer; ``steps = C //
+    flops_per_step(cfg, batch)`` (the budget in the kit's model FLOPs), and a training cost
+    within one step of ``C``; a warmup + cosine schedule (it spans exactly the run's steps);
+    sequential reading of a corpus that holds every token the run reads (no token twice);
+    the rate ``lr_for(width)``. Names: the steps of ``C = 6ND`` (readout and attention left
+    out), a constant rate or no warmup, random windows, one rate for every width, and the
+    widths or budgets swapped in the keys.
+    """
+    from ..train import flops_per_step, param_count
+    from ..train.models import model_for
+
+    if not isinstance(points, dict) or not points:
+        fail("points must be a non-empty dict {(C, width): the SweepResults of that run}.")
+    rates = set()
+    for key, res in points.items():
+        if not (isinstance(key, tuple) and len(key) == 2):
+            fail(f"key {key!r}: use (C, width) tuples.")
+        C, width = float(key[0]), int(key[1])
+        returned(res, f"points[{key!r}]")
+        if len(res) != 1:
+            fail(f"points[{key!r}] holds {len(res)} trials; train one rate and one seed per point.")
+        cfg = res.configs[0]
+        if getattr(cfg, "d_model", None) != width:
+            if getattr(cfg, "d_model", None) == key[0]:
+                fail(f"points[{key!r}]: the key is (width, C); use (C, width).")
+            fail(f"points[{key!r}] trained d_model {getattr(cfg, 'd_model', None)}, not {width}.")
+        per_step = flops_per_step(cfg, int(res.batch_size[0]))
+        steps, want = int(res.steps[0]), int(C // per_step)
+        if steps != want:
+            tokens_per_step = model_for(cfg).tokens_per_window(cfg) * int(res.batch_size[0])
+            if steps == int(C // (6 * param_count(cfg, embeddings=False) * tokens_per_step)):
+                fail(f"points[{key!r}] ran {steps} steps, the count of C = 6ND: the budget is model "
+                     f"FLOPs (readout and attention too), so steps = C // flops_per_step(cfg, BATCH) = {want}.")
+            fail(f"points[{key!r}] ran {steps} steps; the budget buys C // flops_per_step(cfg, BATCH) = {want}.")
+        sched = res.schedules[0]
+        if sched.kind != "warmup_cosine":
+            fail(f"points[{key!r}] used a {sched.kind!r} schedule: each run warms up and decays over "
+                 "its own steps (cs.train.warmup_cosine(warmup=WARMUP)).")
+        if sched.warmup <= 0:
+            fail(f"points[{key!r}] has no warmup: pass warmup=WARMUP to cs.train.warmup_cosine.")
+        if res.sampling[0] != "sequential":
+            fail(f"points[{key!r}] read random windows, so some tokens twice and others never: "
+                 "pass sampling='sequential' and a corpus of exactly the tokens the run reads.")
+        if res.tokens_read()[0] > res.dataset_size[0]:
+            fail(f"points[{key!r}] read more tokens than its corpus holds.")
+        if not np.isclose(float(res.lr[0]), float(lr_for(width)), rtol=1e-9):
+            fail(f"points[{key!r}] trained at rate {float(res.lr[0]):g}, not lr_for({width}) = "
+                 f"{float(lr_for(width)):g}: each width takes its own tuned rate.")
+        rates.add((width, float(res.lr[0])))
+    widths = {w for w, _ in rates}
+    if len(widths) > 1 and len({lr for _, lr in rates}) == 1 and len({float(lr_for(w)) for w in widths}) > 1:
+        fail("every width trained at one rate; use lr_for(width).")
+    ok(f"{len(points)} IsoFLOP points: each its own warmup + cosine run on fresh tokens, "
+       "budget in model FLOPs, each width at its tuned rate.")
+
+
+def _exponent_case():
+    """An IsoflopResult with four interior budgets on N_opt = C^0.5 and one edge budget far off."""
+    from ..fit import isoflop_analysis
+
+    rng = np.random.default_rng(1)
+    N, C, L = [], [], []
+    for c, centre in zip(np.geomspace(1e10, 1e12, 5), (None, 1.0, 1.0, 1.0, 1.0), strict=True):
+        n_opt = 2e-1 * c**0.5 if centre else 2e-1 * 1e10**0.5 * 6  # the first budget's minimum
+        grid = np.geomspace(n_opt / 8, n_opt * 8, 7) if centre else np.geomspace(n_opt / 60, n_opt / 1.1, 7)
+        N += list(grid)
+        C += [c] * 7
+        L += list(1.0 + 0.05 * np.log(grid / n_opt) ** 2 + rng.normal(0, 1e-4, 7))
+    return isoflop_analysis(np.array(N), np.array(C), np.array(L))
+
+
+def check_exponent(fit_exponent) -> None:
+    """Check ``fit_exponent(iso) -> a`` on a constructed IsoFLOP result.
+
+    Four budgets lie on N_opt = k C^0.5 with interior minima; a fifth has its minimum
+    beyond its largest width (on the edge), so its parabola minimum is an extrapolation.
+    Verifies ``a`` equals the slope over the interior budgets (0.5). Names the edge
+    budget kept, ``D_opt`` or ``loss_opt`` fitted instead of ``N_opt``, and a slope in
+    linear rather than log-log coordinates.
+    """
+    iso = _exponent_case()
+    a = scalar(fit_exponent(iso), "fit_exponent(iso)")
+    use = ~iso.on_edge
+    ref = float(np.polyfit(np.log(iso.C[use]), np.log(iso.N_opt[use]), 1)[0])
+    if np.isclose(a, ref, atol=1e-6):
+        ok(f"fit_exponent: a = {a:.3f} over the {int(use.sum())} interior budgets.")
+        return
+    ok_all = np.isfinite(iso.N_opt)
+    mistakes = {
+        "the edge budget is in the fit: keep only budgets with ~iso.on_edge": np.polyfit(
+            np.log(iso.C[ok_all]), np.log(iso.N_opt[ok_all]), 1)[0],
+        "you fitted D_opt; a is the exponent of N_opt": np.polyfit(
+            np.log(iso.C[use]), np.log(iso.D_opt[use]), 1)[0],
+        "you fitted loss_opt; a is the exponent of N_opt": np.polyfit(
+            np.log(iso.C[use]), np.log(iso.loss_opt[use]), 1)[0],
+        "fit the line in log-log coordinates (np.log of C and of N_opt)": np.polyfit(
+            iso.C[use], iso.N_opt[use], 1)[0],
+    }
+    why = diagnose(a, mistakes, 1e-6)
+    fail(f"fit_exponent gave a = {a:.4g}, expected {ref:.4g}" + (f": {why}." if why else "."))
+
+
 def commit_prediction(**prediction) -> None:
     """Record a prediction (with the time) before the final check run; prints it back.
 
@@ -256,8 +368,8 @@ def commit_prediction(**prediction) -> None:
     print("committed:", {k: v for k, v in prediction.items()})
 
 
-_UNIFORM = float(np.log(65))  # nats: guessing among tiny Shakespeare's 65 characters
-_FLOOR = 0.5  # nats: far below any validation loss on tiny Shakespeare
+_UNIFORM = float(np.log(65))  # nats: guessing among the Zipf-phrase language's 65 tokens
+_FLOOR = 0.5  # nats: just below that language's entropy floor (ZipfPhrases().entropy_floor, 0.503)
 
 
 def check_final_run(measured_loss: float, *, tolerance: float = 0.05) -> float:
@@ -270,8 +382,8 @@ def check_final_run(measured_loss: float, *, tolerance: float = 0.05) -> float:
     whole profile, not the final run's one loss); a NaN or infinite loss (training
     diverged); a loss that is not positive (a cross-entropy is > 0); a loss above
     uniform guessing ``ln 65`` (the run learned nothing: zero steps, or a wrong
-    budget) or below 0.5 nats (far below any model's validation loss there: the error
-    passed instead); a loss equal to the committed prediction to 1e-9 (the prediction
+    budget) or below 0.5 nats (below the language's entropy floor, which no model reaches:
+    the error passed instead); a loss equal to the committed prediction to 1e-9 (the prediction
     passed back, not measured); a measured loss that is the log of one that would match,
     or a committed loss that is the log of the measured one (``log(loss)`` fitted, not
     exponentiated).
@@ -322,9 +434,9 @@ def check_final_run(measured_loss: float, *, tolerance: float = 0.05) -> float:
         )
     if measured < _FLOOR:
         fail(
-            f"the measured loss {measured:.3f} nats is far below any validation loss on tiny "
-            "Shakespeare (nanoGPT's character-level transformer reaches about 1.47): pass the "
-            "final run's validation loss, not the error measured - predicted."
+            f"the measured loss {measured:.3f} nats is below the Zipf-phrase language's entropy "
+            "floor (0.503 nats, cs.train.ZipfPhrases().entropy_floor), which no model reaches: "
+            "pass the final run's validation loss, not the error measured - predicted."
         )
     if measured > _UNIFORM + 0.1:
         fail(

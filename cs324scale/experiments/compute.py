@@ -459,3 +459,14 @@ def ablations(runs: ComputeRuns, *, n_resamples: int = 1000, law_resamples: int 
                   "higher (Porian et al. 2024: 0.497 -> 0.571)"),
     ]
     return out
+
+
+def tuned_rates(runs: ComputeRuns) -> dict[int, float]:
+    """Each width's tuned peak rate: the rate closest to that width's best over all its
+    budgets (a diverged run counts as 1 nat worse); lab 3 trains with these."""
+    out = {}
+    for d in np.unique(runs.d_model):
+        rows = runs.d_model == d
+        gap = np.where(np.isfinite(runs.final[rows]), runs.final[rows] - runs.best[rows, None], 1.0)
+        out[int(d)] = float(runs.lrs[int(np.argmin(gap.mean(axis=0)))])
+    return out

@@ -33,6 +33,7 @@ _COLUMNS = (
     "optimizer",
     "schedule",
     "dataset_size",
+    "sampling",
     "final_loss",
     "train_loss",
     "diverged",
@@ -121,10 +122,10 @@ class ResultStore:
             "lr REAL, seed INTEGER, steps INTEGER, batch_size INTEGER, dataset_size INTEGER, "
             "final_loss REAL, train_loss REAL, diverged INTEGER, diverged_at INTEGER, "
             "curve TEXT, curve_steps TEXT, flops REAL, provenance TEXT, "
-            "optimizer TEXT, schedule TEXT)"
+            "optimizer TEXT, schedule TEXT, sampling TEXT)"
         )
         have = {r[1] for r in self._conn.execute("PRAGMA table_info(trials)")}
-        for col in ("optimizer", "schedule"):  # stores written before these columns existed
+        for col in ("optimizer", "schedule", "sampling"):  # stores older than these columns
             if col not in have:
                 self._conn.execute(f"ALTER TABLE trials ADD COLUMN {col} TEXT")
         self._conn.commit()
@@ -144,6 +145,7 @@ class ResultStore:
         row["provenance"] = json.dumps(row["provenance"], sort_keys=True)
         for k in ("optimizer", "schedule"):
             row[k] = json.dumps(row.get(k), sort_keys=True)
+        row.setdefault("sampling", "random")
         row["diverged"] = int(bool(row["diverged"]))
         for k in ("final_loss", "train_loss"):
             row[k] = _json_safe(float(row[k]))
@@ -182,6 +184,7 @@ class ResultStore:
         for k in ("optimizer", "schedule"):
             rec[k] = None if rec[k] is None else json.loads(rec[k])
         rec["diverged"] = bool(rec["diverged"])
+        rec["sampling"] = rec["sampling"] or "random"  # rows from before the column: random windows
         for k in ("final_loss", "train_loss"):
             rec[k] = math.nan if rec[k] is None else rec[k]
         return rec
