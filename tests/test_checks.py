@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 import cs324scale as cs
-from cs324scale._random import as_generator
 from cs324scale import train
+from cs324scale._random import as_generator
 from cs324scale.checks import lab1, lab2, lab3, lab4
 
 
