@@ -58,12 +58,12 @@ cs.plotting.use_slide_style()
 # %% slideshow={"slide_type": "skip"}
 # Experiment sizes: fast mode (CI, laptops) or full mode (Colab GPU runtime).
 N_RESAMPLES = cs.scale.pick(fast=20, full=200)  # bootstrap resamples
-TOTAL_FLOPS = cs.scale.pick(fast=4e11, full=5e13)  # the whole study's budget (ledger)
-ISO_BUDGETS = cs.scale.pick(fast=(1e10, 4e10), full=(1e11, 3e11, 1e12, 3e12))
-ISO_WIDTHS = cs.scale.pick(fast=(12, 24, 48, 96, 192), full=(16, 32, 64, 128, 256, 512, 1024))
-FINAL_BUDGET = cs.scale.pick(fast=1.2e11, full=1e13)  # the budget you predict for
-BATCH = 256
-LR = 3e-3
+TOTAL_FLOPS = cs.scale.pick(fast=5e11, full=1e14)  # the whole study's budget (ledger)
+ISO_BUDGETS = cs.scale.pick(fast=(1e10, 2e10, 4e10), full=(1e11, 2.5e11, 6e11, 1.6e12, 4e12))
+ISO_WIDTHS = cs.scale.pick(fast=(8, 12, 16, 24, 32), full=(16, 24, 32, 48, 64, 96, 128))
+FINAL_BUDGET = cs.scale.pick(fast=8e10, full=1e13)  # the budget you predict for
+BATCH = 16  # windows of 32 tokens per step, as in lecture 2
+WARMUP = 0.05  # fraction of each run spent warming up, then cosine decay to 0
 SEED = 0
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -161,65 +161,115 @@ for C in (1e21, 1e23, 1e25):
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Task 5: your own IsoFLOP study, on a FLOP budget
 #
-# The ledger below holds `TOTAL_FLOPS`. For each budget in `ISO_BUDGETS`, train the
-# n-gram MLP at each width in `ISO_WIDTHS` for exactly as many steps as the budget
-# buys (`cs.train.flops_per_step`). The engine prints each sweep's cost and refuses to
-# overspend.
+# Lecture 2's protocol at lab scale, on the Zipf-phrase language (`cs.train.ZipfPhrases`,
+# as many fresh tokens as a run needs). For each budget in `ISO_BUDGETS` and each width
+# in `ISO_WIDTHS`, train the lecture's 2-layer Transformer as **its own run**:
+#
+# * `steps = C // cs.train.flops_per_step(cfg, BATCH)`, the budget in model FLOPs;
+# * warmup + cosine decay over exactly those steps (`cs.train.warmup_cosine(warmup=WARMUP)`);
+# * a corpus of exactly the tokens it reads, read once, in order (`sampling="sequential"`,
+#   `cs.train.loop.tokens_read(cfg.context + 1, BATCH, steps)` tokens);
+# * the width's own learning rate, `LR_BY_WIDTH[width]`, tuned in the shipped sweep.
+#
+# The ledger holds `TOTAL_FLOPS`; the engine refuses to overspend.
 
 # %% slideshow={"slide_type": "fragment"}
 ledger = cs.train.FlopBudget(TOTAL_FLOPS)
+LR_BY_WIDTH = cs.experiments.compute.tuned_rates(
+    cs.experiments.compute.compute_runs(cs.experiments.load_results("compute_optimal")))
+print("tuned peak rate per width (shipped compute_optimal sweep):", LR_BY_WIDTH)
 
 
-def isoflop_run(C, widths):
-    """Train each width for C FLOPs; returns (N, C, loss) arrays."""
-    # TODO: cfg = cs.train.MLPConfig(width=w); steps = int(C // cs.train.flops_per_step(cfg, BATCH)); cs.train.run_sweep(cfg, [LR], [SEED], steps=steps, batch_size=BATCH, budget=ledger, progress=False); N = cs.train.param_count(cfg, embeddings=False)
-    raise NotImplementedError("cfg = cs.train.MLPConfig(width=w); steps = int(C // cs.train.flops_per_step(cfg, BATCH)); cs.train.run_sweep(cfg, [LR], [SEED], steps=steps, batch_size=BATCH, budget=ledger, progress=False); N = cs.train.param_count(cfg, embeddings=False)")
+def lr_for(width):
+    """The tuned rate of the nearest width in the shipped sweep (in log width)."""
+    near = min(LR_BY_WIDTH, key=lambda w: abs(np.log(w / width)))
+    return LR_BY_WIDTH[near]
 
 
-runs = [isoflop_run(C, ISO_WIDTHS) for C in ISO_BUDGETS]
-iso_N, iso_C, iso_L = (np.concatenate(v) for v in zip(*runs))
+def train_point(C, width):
+    """One IsoFLOP point: the width trained on budget C under the protocol above."""
+    cfg = cs.train.TransformerConfig(d_model=width, n_layer=2, n_head=4, context=32)
+    # TODO: steps from the budget; data = cs.train.ZipfPhrases().corpus(cs.train.loop.tokens_read(cfg.context + 1, BATCH, steps)); then cs.train.run_sweep(cfg, [lr_for(width)], [SEED], steps=..., batch_size=BATCH, data=data, schedule=cs.train.warmup_cosine(warmup=WARMUP), sampling="sequential", budget=ledger, progress=False)
+    raise NotImplementedError("steps from the budget; data = cs.train.ZipfPhrases().corpus(cs.train.loop.tokens_read(cfg.context + 1, BATCH, steps)); then cs.train.run_sweep(cfg, [lr_for(width)], [SEED], steps=..., batch_size=BATCH, data=data, schedule=cs.train.warmup_cosine(warmup=WARMUP), sampling=\"sequential\", budget=ledger, progress=False)")
+
+
+points = {(C, w): train_point(C, w) for C in ISO_BUDGETS for w in ISO_WIDTHS}
+cs.checks.lab3.check_isoflop_points(points, lr_for)
 print(ledger)
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# The IsoFLOP profiles and their minima (approach 2, `cs.fit.isoflop_analysis`):
+# The IsoFLOP profiles and their minima (approach 2, `cs.fit.isoflop_analysis`, with
+# each run's model FLOPs per token, so tokens and budgets count the same FLOPs):
 
 # %% slideshow={"slide_type": "fragment"}
-iso = cs.fit.isoflop_analysis(iso_N, iso_C, iso_L)
+keys = sorted(points)
+iso_N = np.array([cs.train.param_count(points[k].configs[0], embeddings=False) for k in keys], float)
+iso_C = np.array([k[0] for k in keys])
+iso_L = np.array([points[k].final_loss[0] for k in keys])
+iso_fpt = np.array([cs.train.flops_per_token(points[k].configs[0]) for k in keys])
+iso = cs.fit.isoflop_analysis(iso_N, iso_C, iso_L, flops_per_token=iso_fpt)
 fig, ax = plt.subplots()
 for k, g in enumerate(iso.groups):
-    ax.semilogx(iso_N[g], iso_L[g], "o-", color=f"C{k}", label=f"C = {iso.C[k]:.0e}")
-    ax.plot(iso.N_opt[k], iso.loss_opt[k], "*", ms=18, color=f"C{k}")
+    xs = np.geomspace(iso_N[g].min(), iso_N[g].max(), 50)
+    ax.semilogx(iso_N[g], iso_L[g], "o", color=f"C{k}", label=f"C = {iso.C[k]:.0e}")
+    ax.semilogx(xs, iso.profile(k, xs), "-", color=f"C{k}", lw=1.5)
+    ax.plot(iso.N_opt[k], iso.loss_opt[k], "*" if not iso.on_edge[k] else "x", ms=18, color=f"C{k}")
 ax.set(xlabel="non-embedding parameters N", ylabel="validation loss", title="your IsoFLOP profiles")
 ax.legend()
 plt.show()
-print("N_opt per budget:", np.round(iso.N_opt), "on the grid's edge:", iso.on_edge)
+print("N_opt per budget:", np.round(iso.N_opt), "| on the grid's edge:", iso.on_edge)
+assert (~iso.on_edge).sum() >= 3, "at least three budgets with their minimum inside the widths"
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## Task 6: commit a prediction, then check it
+# ## Task 6: the exponent, from the budgets that can show it
 #
-# From your profiles, predict the best model size at `FINAL_BUDGET` and the loss it
-# will reach, by fitting power laws through the minima (N_opt vs C, loss_opt vs C).
-# Commit both **before** the final run.
+# A budget whose best width is the smallest or the largest tried says only that the
+# optimum lies beyond the grid: its parabola minimum is an extrapolation. Fit
+# log N_opt = log k + a log C over the other budgets only (`iso.on_edge` marks them).
 
 # %% slideshow={"slide_type": "fragment"}
-# TODO: fit log N_opt and log loss_opt linearly in log C with np.polyfit over the budgets, evaluate at FINAL_BUDGET
-raise NotImplementedError("fit log N_opt and log loss_opt linearly in log C with np.polyfit over the budgets, evaluate at FINAL_BUDGET")
+def fit_exponent(iso):
+    """a in N_opt ~ C^a over the budgets whose minimum is inside their grid."""
+    # TODO: use = ~iso.on_edge; np.polyfit(np.log(iso.C[use]), np.log(iso.N_opt[use]), 1)[0]
+    raise NotImplementedError("use = ~iso.on_edge; np.polyfit(np.log(iso.C[use]), np.log(iso.N_opt[use]), 1)[0]")
+
+
+cs.checks.lab3.check_exponent(fit_exponent)
+a_lab = fit_exponent(iso)
+co = cs.experiments.compute
+shipped = co.compute_runs(cs.experiments.load_results("compute_optimal"))
+a_shipped = co.approach2(shipped.N, shipped.budget, shipped.best, shipped.fpt, n_resamples=N_RESAMPLES)
+print(f"your a = {a_lab:.2f} over {(~iso.on_edge).sum()} budgets; the shipped sweep (5 budgets, "
+      f"33x compute): {a_shipped}")
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Task 7: commit a prediction, then check it
+#
+# From your profiles, predict the best model size at `FINAL_BUDGET` and the loss it
+# will reach, by fitting power laws through the interior minima (N_opt vs C, loss_opt
+# vs C). Commit both **before** the final run.
+
+# %% slideshow={"slide_type": "fragment"}
+# TODO: fit log N_opt and log loss_opt linearly in log C with np.polyfit over the interior budgets, evaluate at FINAL_BUDGET
+raise NotImplementedError("fit log N_opt and log loss_opt linearly in log C with np.polyfit over the interior budgets, evaluate at FINAL_BUDGET")
 cs.checks.lab3.commit_prediction(N_opt=n_pred, loss=loss_pred)
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# The final check run: the width whose parameter count is closest to your N_opt,
-# trained on `FINAL_BUDGET` (charged to the same ledger).
+# The final check run: the width (a multiple of 4, the head count) whose parameter count
+# is closest to your N_opt, trained on `FINAL_BUDGET` under the same protocol (charged
+# to the same ledger).
 
 # %% slideshow={"slide_type": "fragment"}
-widths = np.arange(8, 1025)
-counts = np.array([cs.train.param_count(cs.train.MLPConfig(width=int(w)), embeddings=False) for w in widths])
+widths = np.arange(8, 1025, 4)
+counts = np.array([cs.train.param_count(cs.train.TransformerConfig(d_model=int(w), n_layer=2, n_head=4,
+                                                                   context=32), embeddings=False) for w in widths])
 w_final = int(widths[np.argmin(np.abs(np.log(counts / n_pred)))])
-_, _, final_loss = isoflop_run(FINAL_BUDGET, [w_final])
-print(f"width {w_final}: loss {final_loss[0]:.3f}")
-err = cs.checks.lab3.check_final_run(final_loss[0])
+final = train_point(FINAL_BUDGET, w_final)
+print(f"d_model {w_final}: loss {final.final_loss[0]:.3f}")
+err = cs.checks.lab3.check_final_run(final.final_loss[0])
 print(ledger)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Questions: was your prediction inside the tolerance? Which was harder to predict, the
-# size or the loss? How would a tuned learning rate per size (lab 2) change the
-# profiles?
+# size or the loss? Your a comes from a few budgets spanning 4x; how does it compare with
+# the shipped sweep's interval, and what would narrow yours?

@@ -8,16 +8,19 @@ this package.
   :func:`run_experiment`, :func:`load_results` (shipped results), :func:`results`;
 * :mod:`~cs324scale.experiments.lecture2`: the registered lecture-2 experiments and
   their grids (``metz_sp``, ``metz_mup``, ``model_data_grid``, ``arch_transformer_lstm``,
-  ``depth``, ``optimizer_adam_sgd``);
+  ``depth``, ``optimizer_adam_sgd``, ``compute_optimal``);
 * :mod:`~cs324scale.experiments.analysis`: lr* trends, Metz's extrapolation, IsoFLOP
   points;
+* :mod:`~cs324scale.experiments.compute`: compute-optimal scaling from the
+  ``compute_optimal`` runs, Hoffmann et al.'s three approaches with bootstrap intervals
+  and the Kaplan-versus-Chinchilla ablations;
 * :mod:`~cs324scale.experiments.reproduction`: how a live re-run of shipped trials
   should agree with them;
 * ``python -m cs324scale.experiments`` (``make sweeps``): run or resume experiments and
   write ``cs324scale/results/<name>.json``.
 """
 
-from . import analysis, lecture2, registry, reproduction
+from . import analysis, compute, lecture2, registry, reproduction
 from .analysis import (
     Extrapolation,
     LRTrend,
@@ -66,6 +69,7 @@ __all__ = [
     "Reproduction",
     "analysis",
     "best_final",
+    "compute",
     "isoflop_budgets",
     "isoflop_points",
     "lecture2",

@@ -226,19 +226,19 @@ def approach2(N, C, loss, fpt, *, n_resamples: int = 1000, seed: int = 0) -> Est
     return _estimate(iso.a, iso.b, a_s, b_s, iso)
 
 
-def envelope(runs: ComputeRuns, C_grid, *, fpt=None, lr_index=None, skip: int = 4):
+def envelope(runs: ComputeRuns, C_grid, *, fpt=None, curves=None, skip: int = 4):
     """The lowest training-curve loss at each compute in ``C_grid``, and whose it is.
 
-    Every run's curve (the best rate at each point, or rate ``lr_index``) is interpolated
-    in log compute; points before the run's ``skip``-th interval are not used (early
-    interval means average a fast-falling loss).
+    Every run's smoothed curve (at its best rate, or ``curves``, ``(R, P)``) is
+    interpolated in log compute; points before the run's ``skip``-th interval are not
+    used (early interval means average a fast-falling loss).
 
     Returns:
         ``(loss, row)``: the envelope ``(G,)`` and the run index on it ``(G,)`` (-1 where
         no run covers that compute).
     """
     fpt = runs.fpt if fpt is None else np.asarray(fpt, float)
-    curves = np.nanmin(runs.curve, axis=1) if lr_index is None else runs.curve[:, lr_index]
+    curves = _best_curve(runs) if curves is None else np.asarray(curves, float)
     lc = np.log(np.asarray(C_grid, float))
     vals = np.full((len(runs.N), lc.size), np.inf)
     for r in range(len(runs.N)):
@@ -255,12 +255,11 @@ def envelope(runs: ComputeRuns, C_grid, *, fpt=None, lr_index=None, skip: int = 
     return np.where(np.isfinite(best), best, np.nan), row
 
 
-def _envelope_exponents(runs, C_grid, N, fpt):
-    _, row = envelope(runs, C_grid, fpt=fpt)
+def _envelope_exponents(runs, C_grid, N, fpt, curves):
+    _, row = envelope(runs, C_grid, fpt=fpt, curves=curves)
     ok = row >= 0
     lc = np.log(np.asarray(C_grid, float)[ok])
-    n = N[row[ok]]
-    a = np.polyfit(lc, np.log(n), 1)[0]
+    a = np.polyfit(lc, np.log(N[row[ok]]), 1)[0]
     b = np.polyfit(lc, lc - np.log(fpt[row[ok]]), 1)[0]
     return a, b
 
@@ -269,9 +268,12 @@ def approach1(runs: ComputeRuns, *, C_grid=None, N=None, fpt=None, n_resamples: 
               seed: int = 0) -> Estimate:
     """The envelope of the training curves (Hoffmann et al. 2022, approach 1).
 
-    For 40 log-spaced budgets across the design's range, the run whose training curve is
-    lowest there gives N_opt (and D_opt = C / FLOPs-per-token); straight lines in log-log
-    give a and b. The bootstrap resamples runs with replacement.
+    For 40 log-spaced budgets across the design's range, the run whose smoothed training
+    curve is lowest there gives N_opt (and D_opt = C / FLOPs-per-token); straight lines in
+    log-log give a and b. N_opt can only take the ladder's widths, so the envelope is a
+    staircase. A resample redraws each curve's noise: its residuals around the smoothed
+    curve, with replacement, added back and smoothed again, which changes which run wins
+    where two are close.
 
     Args:
         C_grid: budgets to read the envelope at (default: 40 from the smallest to the
@@ -283,17 +285,18 @@ def approach1(runs: ComputeRuns, *, C_grid=None, N=None, fpt=None, n_resamples: 
     C_grid = np.geomspace(runs.budgets[0], runs.budgets[-1], 40) if C_grid is None else C_grid
     N = runs.N if N is None else np.asarray(N, float)
     fpt = runs.fpt if fpt is None else np.asarray(fpt, float)
-    a, b = _envelope_exponents(runs, C_grid, N, fpt)
+    j = np.nanargmin(runs.final, axis=1)
+    raw = runs.curve[np.arange(len(j)), j]
+    smooth = smoothed(raw)
+    resid = raw - smooth
+    a, b = _envelope_exponents(runs, C_grid, N, fpt, smooth)
     rng = np.random.default_rng(seed)
     a_s, b_s = [], []
-    R = len(runs.N)
+    P = raw.shape[1]
     for _ in range(n_resamples):
-        pick = np.unique(rng.integers(0, R, R))
-        sub = runs.subset(np.isin(np.arange(R), pick))
-        try:
-            x, y = _envelope_exponents(sub, C_grid, N[pick], fpt[pick])
-        except (ValueError, np.linalg.LinAlgError, TypeError):
-            x = y = np.nan
+        idx = rng.integers(0, P, raw.shape)
+        noisy = smooth + np.take_along_axis(np.nan_to_num(resid), idx, axis=1)
+        x, y = _envelope_exponents(runs, C_grid, N, fpt, smoothed(noisy))
         a_s.append(x)
         b_s.append(y)
     return _estimate(a, b, a_s, b_s, dict(C=np.asarray(C_grid), envelope=envelope(runs, C_grid, fpt=fpt)))
@@ -421,7 +424,7 @@ def _ablation(name, approach, base, switched, expected) -> Ablation:
 
 
 def ablations(runs: ComputeRuns, *, n_resamples: int = 1000, law_resamples: int = 200,
-              seed: int = 0) -> list[Ablation]:
+              seed: int = 0, combined: bool = True) -> list[Ablation]:
     """The four Kaplan-versus-Chinchilla switches on the same runs, each with its effect on a.
 
     Each compares the kit's protocol (non-embedding N, model FLOPs, schedule-matched runs,
@@ -437,7 +440,9 @@ def ablations(runs: ComputeRuns, *, n_resamples: int = 1000, law_resamples: int 
     3. C = 6ND instead of model FLOPs with the readout and attention (approach 3; Porian
        et al.: counting the last layer moves a from 0.834 to 0.701, so 6N should raise it);
     4. one learning rate for all sizes instead of each run's best (approach 2; Porian
-       et al.: tuning moves a from 0.571 to 0.497, so one rate should raise it).
+       et al.: tuning moves a from 0.571 to 0.497, so one rate should raise it);
+    5. (``combined``) switches 1 and 3 together, Porian et al.'s counting step: Kaplan's
+       non-embedding N with C = 6ND against total N with the kit's model FLOPs.
     """
     kw = dict(n_resamples=n_resamples, seed=seed)
     base2 = approach2(runs.N, runs.budget, runs.best, runs.fpt, **kw)
@@ -458,6 +463,12 @@ def ablations(runs: ComputeRuns, *, n_resamples: int = 1000, law_resamples: int 
                   approach2(runs.N, runs.budget, one, runs.fpt, **kw),
                   "higher (Porian et al. 2024: 0.497 -> 0.571)"),
     ]
+    if combined:
+        out.append(_ablation(
+            "Kaplan's count of both: non-embedding N and C = 6ND (base: total N, model FLOPs)", 3,
+            approach3(runs, total=True, n_resamples=law_resamples, seed=seed),
+            approach3(runs, flops="6N", n_resamples=law_resamples, seed=seed),
+            "higher (Porian et al. 2024, last layer counted in N and C: 0.834 -> 0.701)"))
     return out
 
 

@@ -256,13 +256,13 @@ def compute_optimal_corpus(full: bool = False) -> CharData:
     return ZipfPhrases().corpus(tokens_read(LM_CONTEXT + 1, LM_BATCH, longest))
 
 
-def compute_optimal_run(cfg, steps: int, data: CharData, learning_rates=CO_LRS, *, store=None,
-                        **kwargs) -> SweepResults:
+def compute_optimal_run(cfg, steps: int, data: CharData, learning_rates=CO_LRS, seeds=(0,), *,
+                        store=None, **kwargs) -> SweepResults:
     """One ``compute_optimal`` point: ``cfg`` for ``steps`` warmup + cosine steps, sequential."""
     return run_sweep(
         cfg,
         learning_rates,
-        (0,),
+        seeds,
         steps=steps,
         batch_size=LM_BATCH,
         data=data,
