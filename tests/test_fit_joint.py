@@ -141,3 +141,18 @@ def test_kaplan_joint_constants_come_from_one_table():
     assert single["alpha_D"] == 0.095 != joint["alpha_D"]
     law = F.KaplanLaw.from_params(**joint)
     assert law.alpha_D_ == 0.103 and law.N_c_ == pytest.approx(6.4e13)
+
+
+def test_kaplan_steps_law_recovers_table3_constants_from_its_own_curves():
+    """L(N, S), Eq. 1.6, with Kaplan's Table 3 constants (published.kaplan_constants("steps"))."""
+    table3 = published.kaplan_constants("steps")
+    assert table3 == {"alpha_N": 0.077, "alpha_S": 0.76, "N_c": 6.5e13, "S_c": 2.1e3}
+    true = F.KaplanStepsLaw.from_params(**table3)
+    N, S = (g.ravel() for g in np.meshgrid(np.geomspace(1e6, 1e9, 6), np.geomspace(3e3, 3e5, 6)))
+    L = true.predict(N, S) * np.exp(RNG.normal(0, 0.002, N.size))
+    m = F.KaplanStepsLaw().fit(N, S, L)
+    assert m.alpha_N_ == pytest.approx(0.077, abs=0.01)
+    assert m.alpha_S_ == pytest.approx(0.76, abs=0.1)
+    assert np.log10(m.S_c_) == pytest.approx(np.log10(2.1e3), abs=0.3)
+    with pytest.raises(ValueError, match="table must be"):
+        published.kaplan_constants("L(N,S)")

@@ -343,3 +343,23 @@ def test_loop_reads_the_models_lr_scales_when_built(monkeypatch):
     params, state = full.init(jnp.float32(1e-2), jax.random.key(0))
     p2, _, _ = full.step(params, state, jnp.float32(1e-2), w)
     np.testing.assert_allclose(np.asarray(p1["embed"]), np.asarray(p2["embed"]), rtol=1e-5, atol=1e-7)
+
+
+def test_sweep_results_keep_steps_batch_corpus_size_and_sampling(tmp_path):
+    data = train.ZipfPhrases().corpus(train.loop.tokens_read(33, 4, 6), n_val=2048)
+    cfg = train.TransformerConfig(d_model=8, n_layer=1, n_head=2, context=32)
+    store = tmp_path / "s.sqlite"
+    res = train.run_sweep(cfg, [1e-2], steps=6, batch_size=4, data=data, sampling="sequential",
+                          eval_size=8, curve_points=3, store=store, progress=False)
+    assert res.steps.tolist() == [6] and res.batch_size.tolist() == [4]
+    assert res.sampling.tolist() == ["sequential"] and res.dataset_size.tolist() == [len(data.train)]
+    assert res.tokens_read().tolist() == [len(data.train)]  # read to the last token, never past it
+    again = train.run_sweep(cfg, [1e-2], steps=6, batch_size=4, data=data, sampling="sequential",
+                            eval_size=8, curve_points=3, store=store, progress=False)
+    assert again.cached.all() and again.sampling.tolist() == ["sequential"]  # from the store
+    res.save(tmp_path / "r.json")
+    back = train.SweepResults.load(tmp_path / "r.json")
+    assert back.sampling.tolist() == ["sequential"] and back.steps.tolist() == [6]
+    rnd = train.run_sweep(cfg, [1e-2], steps=2, batch_size=4, data=data, eval_size=8, curve_points=2,
+                          progress=False)
+    assert rnd.sampling.tolist() == ["random"]

@@ -138,6 +138,21 @@ class KaplanStepsLaw(LossLawND):
         self.delta = delta
         self.max_evals = max_evals
 
+    @classmethod
+    def from_params(cls, *, N_c: float, S_c: float, alpha_N: float, alpha_S: float) -> KaplanStepsLaw:
+        """A law with known constants (e.g. Kaplan's Table 3: 6.5e13, 2.1e3, 0.077, 0.76)."""
+        law = cls()
+        law._set_theta(
+            np.array([
+                np.log(as_positive_float("N_c", N_c)),
+                np.log(as_positive_float("S_c", S_c)),
+                as_positive_float("alpha_N", alpha_N),
+                as_positive_float("alpha_S", alpha_S),
+            ]),
+            True,
+        )
+        return law
+
     def _starts(self, data):
         return np.array(
             list(itertools.product([10.0, 20.0, 30.0, 40.0], [2.0, 5.0, 8.0, 12.0],
