@@ -765,10 +765,13 @@ print(f"tokens read / corpus: at most {np.max(co_res.tokens_read() / co_res.data
 print(f"best rate inside the rate grid for {int(runs.lr_interior.sum())} of {len(runs.N)} runs")
 assert set(co_res.sampling) == {"sequential"} and np.all(co_res.tokens_read() <= co_res.dataset_size)
 assert len(runs.budgets) >= 5 and runs.budgets[-1] / runs.budgets[0] >= 30 and min(per_budget) >= 5
+assert 0 < (~runs.lr_interior).sum() <= 0.2 * len(runs.N), "the note: a few best rates at the grid's end"
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # The corpus holds as many tokens as the longest run reads (19M), so no run sees a
-# token twice. The next cell retrains the smallest budget's best run live, with four
+# token twice. A few runs have their best rate at an end of the four-rate grid
+# (printed): those losses are upper bounds on the tuned loss, a residue of tuning
+# four rates, not a dozen. The next cell retrains the smallest budget's best run live, with four
 # seeds. A compiled program laid out differently (one device here, two for the shipped
 # sweep) already changes this chaotic training in the third decimal, like a new seed,
 # so the shipped loss is compared at the live seeds' spread.
@@ -820,10 +823,6 @@ assert all(interior) and not iso.on_edge.any(), "the text: every minimum is inte
 est1 = CO.approach1(runs, n_resamples=CO_BOOT, seed=SEED)
 est3 = CO.approach3(runs, n_resamples=CO_LAW_BOOT, seed=SEED)
 approaches = {"1 envelope": est1, "2 IsoFLOP": est2, "3 parametric": est3}
-for name, e in approaches.items():
-    print(f"approach {name:>13}: {e}")
-print(f"approach 3's law: { {k: round(v, 3) for k, v in est3.detail.params_.items()} }")
-print("tokens per parameter at the IsoFLOP minima (model FLOPs):", np.round(iso.D_opt / iso.N_opt))
 C_line = np.geomspace(runs.budgets[0], runs.budgets[-1], 30)
 fig, ax = plt.subplots()
 env_C, (env_L, env_row) = est1.detail["C"], est1.detail["envelope"]
@@ -849,6 +848,10 @@ def overlap(x, y):
     return max(x[0], y[0]) <= min(x[1], y[1])
 
 
+for name, e in approaches.items():
+    print(f"approach {name:>13}: {e}")
+print(f"approach 3's law: { {k: round(v, 3) for k, v in est3.detail.params_.items()} }")
+print("tokens per parameter at the IsoFLOP minima (model FLOPs):", np.round(iso.D_opt / iso.N_opt))
 pairs = {(p, q): overlap(approaches[p].a_interval, approaches[q].a_interval)
          for i, p in enumerate(approaches) for q in list(approaches)[i + 1:]}
 for (p, q), agree in pairs.items():
@@ -964,20 +967,23 @@ plt.show()
 #
 # Start from our protocol (non-embedding N, model FLOPs, a run per budget, each run's
 # best rate) and switch one choice to Kaplan's. Same runs, same bootstrap draws, so
-# each shift in a has a paired interval. Next to each: the direction the literature
-# reports (Pearce & Song 2024; Porian et al. 2024).
+# each shift in a has a paired interval (A2, A3: measured with approach 2 or 3). Next
+# to each: the direction the literature reports (Pearce & Song 2024 for the count of N;
+# Porian et al. 2024 for the rest).
 
 # %% slideshow={"slide_type": "fragment"}
 abl = CO.ablations(runs, n_resamples=CO_BOOT, law_resamples=CO_LAW_BOOT, seed=SEED)
-for x in abl:
+labels = ("total N", "long-run points", "C = 6ND", "one rate", "Kaplan's N and C")
+print(f"{'switch':<16} {'how':<3} {'a: ours -> switched':<19} {'shift [95%]':<24} literature")
+for label, x in zip(labels, abl, strict=True):
     lo, hi = x.delta_interval
-    print(f"{x.name.split(' (')[0]:<48} (approach {x.approach}): a {x.base.a:.3f} -> {x.switched.a:.3f}, "
-          f"shift {x.delta:+.3f} [{lo:+.3f}, {hi:+.3f}]; expected {x.expected.split(' (')[0]}")
+    print(f"{label:<16} A{x.approach}  {x.base.a:.3f} -> {x.switched.a:.3f}   {x.delta:+.3f} [{lo:+.3f}, {hi:+.3f}]"
+          f"  {x.expected.split(' (')[0].split(',')[0]}")
 shift = {x.name.split(" (")[0]: x.delta_interval for x in abl}
 
 tuned = CO.tuned_rates(runs)
 one_lr = CO.single_rate_losses(runs)[0]
-print("each width's tuned rate:", tuned, "| the one rate:", one_lr)
+print("tuned rate per width:", tuned, "| one rate:", one_lr)
 assert shift["total parameters"][1] < 0 and shift["intermediate points of one long run per width"][0] > 0
 assert shift["Kaplan's count of both: non-embedding N and C = 6ND"][0] > 0
 assert shift["C = 6ND"][0] < 0 < shift["C = 6ND"][1] and abs(abl[2].delta) < 0.01, "the note: 6N alone moves nothing"
@@ -1005,7 +1011,7 @@ assert shift["one learning rate"][1] < 0 and tuned[min(tuned)] > one_lr == tuned
 # %% slideshow={"slide_type": "fragment"}
 ladder = cs.published.porian2024_ladder()
 a_steps = np.array([r["a"] for r in ladder])
-fig, (ax, bx) = plt.subplots(1, 2, figsize=(13, 4.6), sharex=True)
+fig, (ax, bx) = plt.subplots(1, 2, figsize=(13, 4.3), sharex=True)
 ax.barh(range(len(ladder)), a_steps, color="C0")
 ax.set_yticks(range(len(ladder)), [r["step"] for r in ladder])
 ax.invert_yaxis()
@@ -1014,14 +1020,13 @@ for y, x in enumerate(abl):
     for e, dy, style in ((x.base, -0.15, dict(mfc="white")), (x.switched, 0.15, {})):
         bx.errorbar(e.a, y + dy, xerr=[[e.a - e.a_interval[0]], [e.a_interval[1] - e.a]],
                     fmt="o", color="C1", capsize=3, **style)
-bx.set_yticks(range(len(abl)), [x.name.split(" (")[0][:34] for x in abl], fontsize=10)
+bx.set_yticks(range(len(abl)), labels, fontsize=11)
 bx.invert_yaxis()
 bx.set(xlabel="a in N_opt ~ C^a", title="ours: open = our protocol, filled = switched")
 for axis in (ax, bx):
     for y, (label, ref) in enumerate((("Kaplan 0.73", k["p_N"]), ("Chinchilla 0.5", 0.5))):
         axis.axvline(ref, color=f"C{y + 2}", ls="--", label=label)
 ax.legend(loc="lower right", fontsize=10)
-plt.tight_layout()
 plt.show()
 moves = {r["step"]: round(float(d), 3) for r, d in zip(ladder[1:], a_steps[:-1] - a_steps[1:])}
 print("Porian: drop in a at each step:", moves)

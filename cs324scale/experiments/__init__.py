@@ -9,8 +9,8 @@ this package.
 * :mod:`~cs324scale.experiments.lecture2`: the registered lecture-2 experiments and
   their grids (``metz_sp``, ``metz_mup``, ``model_data_grid``, ``arch_transformer_lstm``,
   ``depth``, ``optimizer_adam_sgd``, ``compute_optimal``);
-* :mod:`~cs324scale.experiments.analysis`: lr* trends, Metz's extrapolation, IsoFLOP
-  points;
+* :mod:`~cs324scale.experiments.analysis`: lr* trends, Metz's extrapolation, the
+  model-data table;
 * :mod:`~cs324scale.experiments.compute`: compute-optimal scaling from the
   ``compute_optimal`` runs, Hoffmann et al.'s three approaches with bootstrap intervals
   and the Kaplan-versus-Chinchilla ablations;
@@ -28,8 +28,6 @@ from .analysis import (
     ModelDataTable,
     TunedConfig,
     best_final,
-    isoflop_budgets,
-    isoflop_points,
     log_scatter,
     loss_at_lr,
     lr_trend,
@@ -70,8 +68,6 @@ __all__ = [
     "analysis",
     "best_final",
     "compute",
-    "isoflop_budgets",
-    "isoflop_points",
     "lecture2",
     "load_results",
     "log_scatter",

@@ -6,8 +6,8 @@
   fitted at a fixed learning rate and at the tuned one);
 * model comparisons: :func:`best_final`, :func:`tuning_report` (is every optimum
   interior to its learning-rate grid?), :func:`log_scatter`;
-* compute: :func:`model_data_table` (loss against tokens per model), :func:`isoflop_budgets`,
-  :func:`isoflop_points` (Hoffmann et al. 2022, approach 2).
+* compute: :func:`model_data_table` (loss against tokens per model, read off long runs);
+  compute-optimal analysis of schedule-matched runs is in :mod:`.compute`.
 """
 
 from __future__ import annotations
@@ -476,44 +476,3 @@ def model_data_table(res: SweepResults, model: str | None = None, n_layer=None) 
         np.array(rows),
         np.array([flops_per_token(c) for c in configs], float),
     )
-
-
-def isoflop_budgets(table: ModelDataTable, n: int = 5, *, min_models: int = 4, skip: int = 4):
-    """``n`` log-spaced budgets at which at least ``min_models`` curves can be read.
-
-    Model ``i`` covers budgets from ``flops_per_token[i] * D[skip]`` (early points are
-    averages over fast-changing losses, so the first ``skip`` are not used) to
-    ``flops_per_token[i] * D[-1]``.
-    """
-    lo = table.flops_per_token * table.D[:, skip]
-    hi = table.flops_per_token * table.D[:, -1]
-    cand = np.geomspace(lo.min(), hi.max(), 400)
-    covered = ((cand[:, None] >= lo) & (cand[:, None] <= hi)).sum(axis=1)
-    ok = cand[covered >= min_models]
-    if ok.size == 0:
-        raise ValueError(f"no budget is covered by {min_models} models; lower min_models.")
-    return np.geomspace(ok[0], ok[-1], n)
-
-
-def isoflop_points(
-    table: ModelDataTable, budgets, *, skip: int = 4
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """IsoFLOP slices of a model-data table (Hoffmann et al. 2022, approach 2).
-
-    For each budget C and each model, the loss after ``D = C / flops_per_token`` tokens
-    (interpolated along that model's curve); models whose curve does not reach or
-    starts after D are left out of that budget.
-
-    Returns:
-        ``(N, C, loss)``, flat arrays of equal length.
-    """
-    N, C, L = [], [], []
-    for c in np.asarray(budgets, float):
-        for i in range(len(table.N)):
-            d = c / table.flops_per_token[i]
-            v = table.loss_at(i, d) if d >= table.D[i, skip] else np.nan
-            if np.isfinite(v):
-                N.append(table.N[i])
-                C.append(c)
-                L.append(float(v))
-    return np.array(N), np.array(C), np.array(L)
