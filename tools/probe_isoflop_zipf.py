@@ -1,4 +1,4 @@
-"""Are IsoFLOP minima interior on the Zipf-phrase language? A design probe for lecture 2 part 2.
+"""Are IsoFLOP minima interior on the Zipf-phrase language? A design probe for lecture 2 part 5.
 
 For each compute budget C (model FLOPs, ``cs.train.trial_flops``) and each 2-layer
 Transformer width, one run of ``steps = C / flops_per_step`` steps with its own warmup +

@@ -1,4 +1,4 @@
-"""Compute-optimal scaling from the ``compute_optimal`` runs (lecture 2 part 2, lab 3).
+"""Compute-optimal scaling from the ``compute_optimal`` runs (lecture 2 part 5, lab 3).
 
 Hoffmann et al. (2022, Sec. 3) estimate how a compute budget C should be split between
 parameters and tokens, N_opt ~ C^a and D_opt ~ C^b, in three ways, and find that they

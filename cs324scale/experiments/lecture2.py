@@ -219,7 +219,7 @@ def optimizer_adam_sgd(*, full: bool, store=None) -> SweepResults:
     return SweepResults.from_records(adam.to_records() + sgd_runs.to_records())
 
 
-# Compute-optimal study (lecture 2 part 2, lab 3). Budgets are model FLOPs
+# Compute-optimal study (lecture 2 part 5, lab 3). Budgets are model FLOPs
 # (cs.train.trial_flops), five of them spanning 33x; each budget trains six widths of the
 # ladder around its optimum (tools/probe_isoflop_zipf.py found the minimum at d_model 24
 # for 1e11 and 32 for 3e11), each width over four peak rates, one seed.
