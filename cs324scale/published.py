@@ -405,14 +405,22 @@ class Curve(NamedTuple):
     y_test: np.ndarray
 
 
-def revisiting_nsl_curves(domain: str | None = None) -> list[Curve]:
+PLACEHOLDER_LOSS = 0.999  # the benchmark's cap on the normalised loss, not a measurement
+
+
+def revisiting_nsl_curves(domain: str | None = None, *, placeholders: bool = False) -> list[Curve]:
     """The 20 language-domain curves (NMT, LM, BB) of ``benchmark.lang.csv``, deduplicated.
 
     The upstream file repeats each LM curve four times; exact duplicate rows are removed
-    so that every point counts once.
+    so that every point counts once. The first point of each of the five LM curves is
+    the benchmark's placeholder loss :data:`PLACEHOLDER_LOSS` (losses are normalised and
+    capped there), not a measured loss; it is dropped here, once for every notebook,
+    unless ``placeholders=True``. (With it, the reference M4 estimator cannot fit the
+    curve: its ``err_0 = 0.999`` makes ``log(err_0 - loss)`` infinite.)
 
     Args:
         domain: ``"NMT"``, ``"LM"`` or ``"BB"``; ``None`` for all.
+        placeholders: keep the placeholder points.
     """
     name = "revisiting_nsl/benchmark.lang.csv"
     rows = _read_rows(name, ("Domain", "Task", "Model", "Seen Examples", "Loss", "Training"))
@@ -427,6 +435,8 @@ def revisiting_nsl_curves(domain: str | None = None) -> list[Curve]:
         seen.add(key)
         x = _number(name, i, "Seen Examples", r["Seen Examples"])
         y = _number(name, i, "Loss", r["Loss"])
+        if abs(y - PLACEHOLDER_LOSS) < 1e-9 and not placeholders:  # stored as 0.999 or 0.9990000000000001
+            continue
         split = r["Training"].strip()
         if split not in ("0", "1"):
             raise ValueError(f"Data file {name!r} is malformed: row {i} has Training={split!r}, expected 0 or 1.")

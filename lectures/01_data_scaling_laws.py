@@ -88,12 +88,11 @@ lm = cs.published.revisiting_nsl_curves("LM")
 fig, ax = plt.subplots(figsize=(9, 5))
 lm_alpha = {}
 for c in lm:
-    keep = c.y_train < 0.99  # the first point of every LM curve is a 0.999 placeholder
-    law = cs.fit.PowerLaw().fit(c.x_train[keep], c.y_train[keep])
+    law = cs.fit.PowerLaw().fit(c.x_train, c.y_train)  # the loader drops the 0.999 placeholders
     lm_alpha[float(c.model)] = law.alpha_
-    (line,) = ax.loglog(c.x_train[keep], c.y_train[keep], "o", ms=5, label=f"{float(c.model):.2g} params")
+    (line,) = ax.loglog(c.x_train, c.y_train, "o", ms=5, label=f"{float(c.model):.2g} params")
     ax.loglog(c.x_test, c.y_test, "x", color=line.get_color())
-    grid = np.geomspace(c.x_train[keep].min(), c.x_test.max(), 50)
+    grid = np.geomspace(c.x_train.min(), c.x_test.max(), 50)
     ax.loglog(grid, law.predict(grid), "-", color=line.get_color(), lw=1.5)
 ax.set(xlabel="examples seen", ylabel="validation loss", title="Revisiting-NSL language models")
 ax.legend(fontsize=11)
@@ -110,7 +109,8 @@ assert all(0 < a < 0.2 for a in alphas), alphas
 assert np.all(np.diff(alphas) > 0), "bigger models should keep improving faster"
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# The losses in this benchmark are normalised (the first point is capped at 0.999), so
+# The losses in this benchmark are normalised (capped at a 0.999 placeholder, which
+# `cs.published.revisiting_nsl_curves` drops), so
 # the absolute level means little; the slope does. Each curve is one model trained for
 # longer, so eventually the curve bends: the model, not the data, becomes the limit.
 # That bending is what the saturating law of lecture 3 describes.

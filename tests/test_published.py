@@ -18,7 +18,11 @@ def test_revisiting_nsl_curves_are_deduplicated():
     curves = published.revisiting_nsl_curves()
     assert len(curves) == 20
     lm = published.revisiting_nsl_curves("LM")
-    assert sum(len(c.x_train) + len(c.x_test) for c in lm) == 229  # 687 exact duplicates removed
+    assert sum(len(c.x_train) + len(c.x_test) for c in lm) == 224  # 687 duplicates, 5 placeholders removed
+    kept = published.revisiting_nsl_curves("LM", placeholders=True)
+    assert sum(len(c.x_train) + len(c.x_test) for c in kept) == 229
+    assert all(abs(c.y_train[0] - published.PLACEHOLDER_LOSS) < 1e-9 for c in kept)
+    assert all(c.y_train.max() < 0.99 for c in lm)
     for c in curves:
         assert c.x_test.min() > c.x_train.max()
 
