@@ -108,3 +108,62 @@ def test_non_convergence_warns_and_flags():
     with pytest.warns(F.FitConvergenceWarning):
         law = F.SaturatingPowerLaw(max_evals=3).fit(x, y)
     assert law.converged_ is False
+
+
+def test_m1_is_the_power_law():
+    assert F.M1 is F.PowerLaw
+
+
+def test_m2_recovers_saturating_curve():
+    x = np.logspace(6, 10, 20)
+    y = 0.3 + 40.0 * x**-0.3 * np.exp(RNG.normal(0, 0.002, x.size))
+    law = F.M2().fit(x, y)
+    assert law.err_inf_ == pytest.approx(0.3, abs=0.03)
+    assert law.c_ == pytest.approx(-0.3, abs=0.05)
+    assert np.allclose(law.predict(x), y, rtol=0.01)
+    assert law.err_inf_ <= y.min() - 1e-3  # the paper's projection box
+
+
+def test_m3_recovers_curve_and_gamma():
+    x = np.logspace(5, 9, 20)
+    truth = dict(beta=3.0, gamma=1e-7, c=0.25)
+    y = (
+        truth["beta"]
+        * (1 / x + truth["gamma"]) ** truth["c"]
+        * np.exp(RNG.normal(0, 0.001, x.size))
+    )
+    law = F.M3().fit(x, y)
+    assert law.converged_ and law.c_ >= 0 and law.gamma_ >= 0
+    assert law.c_ == pytest.approx(0.25, abs=0.03)
+    assert law.gamma_ == pytest.approx(1e-7, rel=0.5)
+    assert np.allclose(law.predict(x), y, rtol=0.005)
+    # a pure power law has gamma = 0 and M3 reduces to M1
+    p = F.M3().fit(x, 3.0 * x**-0.25)
+    assert p.gamma_ == pytest.approx(0.0, abs=1e-12) and p.c_ == pytest.approx(0.25)
+
+
+def test_m4_batch_lanes_equal_single_fits_with_repeated_points():
+    x = np.logspace(3, 8, 12)
+    y = 0.5 + 0.4 * (x / 1e3) ** -0.3 * np.exp(RNG.normal(0, 0.003, x.size))
+    counts = np.array([[1] * 12, [2, 0, 1, 1, 3, 1, 0, 1, 1, 1, 0, 1]], dtype=float)
+    law = F.M4()
+    theta, _ = law._fit_batch(law._prepare(x, y), counts)
+    for row, w in zip(theta, counts, strict=True):
+        one = F.M4().fit(np.repeat(x, w.astype(int)), np.repeat(y, w.astype(int)))
+        np.testing.assert_allclose(row, one.theta_, rtol=1e-6, atol=1e-9)
+    assert not np.allclose(theta[0], theta[1])  # the resample changed the fit
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(err_0=0.8), "err_0 = 0.8 must exceed max"),
+        (dict(err_0_max=0.85), "err_0_max = 0.85 must be at least"),
+        (dict(lower=0.4995), "at least lower"),  # min(y) = 0.5 leaves no room below it
+    ],
+)
+def test_m4_bad_settings_say_what_to_change(kwargs, match):
+    x = np.logspace(3, 6, 8)
+    y = 0.45 + 0.4 * (x / 1e3) ** -0.3  # max(y) = 0.85, min(y) = 0.5
+    with pytest.raises(ValueError, match=match):
+        F.M4(**kwargs).fit(x, y)

@@ -84,6 +84,12 @@ class PowerLaw(Estimator):
         return self.A_ * as_query("x", x) ** (-self.alpha_)
 
 
+M1 = PowerLaw
+"""M1 of Alabdulmohsin et al. 2022, y = beta x^c: the paper's code fits it by the
+same ordinary least squares of log y on log x, so M1 is :class:`PowerLaw` (beta = A,
+c = -alpha)."""
+
+
 class LogLinear(Estimator):
     """y = a - b log x, by ordinary least squares (``y`` may take any sign).
 
