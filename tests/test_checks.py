@@ -638,27 +638,108 @@ def test_heldout_rmse_accepts_and_names_mistakes(capsys):
         lab4.check_heldout_rmse(on_train, curves)
 
 
-def test_backtest_table_and_winners(capsys):
+def _origin(est, c, k, *, fit_on=None, space="log", far="abs", shift=0):
+    """Part 2's origin_errors; the keywords inject the classic mistakes."""
+    x, y = np.r_[c.x_train, c.x_test], np.r_[c.y_train, c.y_test]
+    order = np.argsort(x)
+    x, y = x[order], y[order]
+    kf = k + shift
+    sl = slice(None) if fit_on == "all" else slice(0, kf)
+    pred = est.clone().fit(x[sl], y[sl]).predict(x[kf:])
+    err = np.log(pred) - np.log(y[kf:]) if space == "log" else pred - y[kf:]
+    rmse = float(np.sqrt(np.mean(err**2)))
+    value = {"abs": abs(err[-1]), "signed": err[-1], "mean": rmse, "first": abs(err[0])}[far]
+    return rmse, float(value)
+
+
+def test_origin_errors_accepts_the_solution_and_names_mistakes(capsys):
     curves = cs.published.revisiting_nsl_curves("NMT")[:2]
-    ests = {"power law": cs.fit.PowerLaw, "log-linear": cs.fit.LogLinear}
-    table = {n: np.array([_rmse(m(), c) for c in curves]) for n, m in ests.items()}
-    lab4.check_backtest_table(table, ests, curves)
+    lab4.check_origin_errors(_origin, curves)
+    assert "OK:" in capsys.readouterr().out
+    cases = {
+        "fitted on all points": {"fit_on": "all"},
+        "first k - 1 points": {"shift": -1},
+        "k \\+ 1 points": {"shift": 1},
+        "loss units": {"space": "linear"},
+        "mean error where the far point is asked": {"far": "mean"},
+        "signed": {"far": "signed"},
+        "LAST point": {"far": "first"},
+    }
+    for match, kw in cases.items():
+        with fails(match):
+            lab4.check_origin_errors(lambda e, c, k, kw=kw: _origin(e, c, k, **kw), curves)
+    with fails("square root"):
+        lab4.check_origin_errors(
+            lambda e, c, k: (_origin(e, c, k)[0] ** 2, _origin(e, c, k)[1]), curves
+        )
+    with fails("pair"):
+        lab4.check_origin_errors(lambda e, c, k: _origin(e, c, k)[1], curves)
+
+
+def _far_table(ests, curves, fractions, **kw):
+    def row(make, c):
+        x_all = np.sort(np.r_[c.x_train, c.x_test])
+        return [_origin(make(), c, cs.fit.origin_index(x_all, f), **kw)[1] for f in fractions]
+
+    return {n: np.array([row(m, c) for c in curves]) for n, m in ests.items()}
+
+
+def test_rolling_table_beats_and_winners(capsys):
+    curves = (
+        cs.published.revisiting_nsl_curves("NMT")[:2] + cs.published.revisiting_nsl_curves("BB")[:1]
+    )
+    ests = {"last value": cs.fit.LastValue, "power law": cs.fit.PowerLaw}
+    origins = (0.5, 0.75)
+    far = _far_table(ests, curves, origins)
+    lab4.check_rolling_table(far, ests, curves, origins)
+    with fails("transpose"):
+        lab4.check_rolling_table({n: v.T for n, v in far.items()}, ests, curves, origins)
+    with fails("RMSE over the predicted points"):
+        lab4.check_rolling_table(
+            _far_table(ests, curves, origins, far="mean"), ests, curves, origins
+        )
     with fails("wrong order"):
-        lab4.check_backtest_table({n: v[::-1] for n, v in table.items()}, ests, curves)
-    with fails("no entry for \\['log-linear'\\]"):
-        lab4.check_backtest_table({"power law": table["power law"]}, ests, curves)
-    with fails("shape"):
-        lab4.check_backtest_table({n: v.mean() for n, v in table.items()}, ests, curves)
-    winner = min(table, key=lambda n: table[n].mean())
-    lab4.check_winners({"NMT": winner}, table, curves)
-    assert capsys.readouterr().out.count("OK:") == 2
-    loser = max(table, key=lambda n: table[n].mean())
-    with fails("lower is better"):
-        lab4.check_winners({"NMT": loser}, table, curves)
+        lab4.check_rolling_table({n: v[::-1] for n, v in far.items()}, ests, curves, origins)
+    with fails("no entry for \\['power law'\\]"):
+        lab4.check_rolling_table({"last value": far["last value"]}, ests, curves, origins)
+
+    def by_points(make, c):
+        n = c.x_train.size + c.x_test.size
+        return [_origin(make(), c, int(round(f * n)))[1] for f in origins]
+
+    with fails("shares of the number of points"):
+        lab4.check_rolling_table(
+            {n: np.array([by_points(m, c) for c in curves]) for n, m in ests.items()},
+            ests,
+            curves,
+            origins,
+        )
+    beats = {"power law": int(np.sum(far["power law"] < far["last value"]))}
+    lab4.check_beats_baseline(beats, far, "last value")
+    with fails("WORSE"):
+        lab4.check_beats_baseline(
+            {"power law": int(np.sum(far["power law"] > far["last value"]))}, far, "last value"
+        )
+    with fails("share"):
+        lab4.check_beats_baseline(
+            {"power law": beats["power law"] / far["power law"].size}, far, "last value"
+        )
+    with fails("baseline"):
+        lab4.check_beats_baseline({**beats, "last value": 0}, far, "last value")
+    table = {n: v.mean(axis=1) for n, v in far.items()}
+    winners = {
+        d: min(table, key=lambda n, d=d: table[n][[c.domain == d for c in curves]].mean())
+        for d in ("BB", "NMT")
+    }
+    lab4.check_winners(winners, table, curves)
+    assert capsys.readouterr().out.count("OK:") == 3
+    loser = {d: next(n for n in table if n != w) for d, w in winners.items()}
+    with fails("lowest mean error"):
+        lab4.check_winners(loser, table, curves)
     with fails("one per domain"):
-        lab4.check_winners({"LM": winner}, table, curves)
+        lab4.check_winners({"LM": winners["NMT"]}, table, curves)
     with fails("not one of the estimators"):
-        lab4.check_winners({"NMT": ests[winner]}, table, curves)  # the class, not its name
+        lab4.check_winners({d: ests[w] for d, w in winners.items()}, table, curves)  # the class
 
 
 def _crossing(n, acc, target):

@@ -14,8 +14,8 @@ compute reference answers, and nothing in the library imports it::
   objective, the Chinchilla fit, bootstrap intervals, the compute-optimal split, a
   committed prediction and the final run).
 * :mod:`~cs324scale.checks.lab4`: ``labs/04_forecasting`` (a forecast with a prediction
-  interval, held-out RMSE and a backtest table, winners per domain, the crossing of a
-  benchmark trend and its bootstrap interval).
+  interval, held-out RMSE, a rolling-origin backtest against the last-value baseline,
+  winners per domain, the crossing of a benchmark trend and its bootstrap interval).
 
 Every ``check_*`` runs or inspects a student's answer. A wrong answer raises
 ``AssertionError`` with a message that names the likely mistake (a shape, a factor, a

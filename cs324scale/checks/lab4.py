@@ -10,8 +10,12 @@ reach a target:
   the confidence interval, another level, the key not passed on.
 * Part 2, :func:`check_heldout_rmse`: ``heldout_rmse(estimator, curve)`` is the RMSE of
   natural-log loss on held-out points (names MSE, log10, loss units, training points);
-  :func:`check_backtest_table`: one RMSE per curve in order; :func:`check_winners`: the
-  lowest mean RMSE per domain.
+  :func:`check_origin_errors`: ``origin_errors(estimator, curve, k)`` is one rolling
+  origin, fit on the first k points and score the rest (names a fit on held-out points,
+  k - 1 or k + 1 points, loss units, the mean or a signed error where the far point is
+  asked); :func:`check_rolling_table`: far-point errors per curve and origin, in order;
+  :func:`check_beats_baseline`: how often each law beats the last value;
+  :func:`check_winners`: the lowest mean error per domain.
 * Part 3, :func:`check_crossing`: ``crossing_params(n_params, acc, target)`` solves the
   least-squares line in log N (names log N returned, a flipped sign, swapped
   coefficients, a line in N); :func:`check_crossing_interval`: a 95% percentile
@@ -35,14 +39,17 @@ from ._feedback import close as _close
 from ._feedback import fail as _fail
 from ._feedback import interval as _interval
 from ._feedback import ok
+from ._feedback import returned as _returned
 from ._feedback import scalar as _scalar
 
 __all__ = [
-    "check_backtest_table",
+    "check_beats_baseline",
     "check_crossing",
     "check_crossing_interval",
     "check_forecast",
     "check_heldout_rmse",
+    "check_origin_errors",
+    "check_rolling_table",
     "check_winners",
 ]
 
@@ -202,46 +209,203 @@ def check_heldout_rmse(fn, curves) -> None:
     ok(f"held-out RMSE of log loss matches on {len(curves)} curves for two laws.")
 
 
-def check_backtest_table(table, estimators, curves) -> None:
-    """Check ``table``: a dict estimator name -> array of held-out RMSE, one per curve.
+def _sorted_points(c):
+    x, y = np.r_[c.x_train, c.x_test], np.r_[c.y_train, c.y_test]
+    order = np.argsort(x, kind="stable")
+    return x[order], y[order]
 
-    Args:
-        table: The student's table.
-        estimators: The dict name -> estimator class the lab asked to compare.
-        curves: The curves, in the order the table's arrays follow.
+
+def _origin_alternatives(make, c, k) -> dict:
+    """Answers of the usual mistakes at one origin: why -> (rmse, far)."""
+    x, y = _sorted_points(c)
+
+    def scores(x_fit, y_fit, x_new, y_new, space="log"):
+        pred = make().fit(x_fit, y_fit).predict(x_new)
+        err = np.log(pred) - np.log(y_new) if space == "log" else pred - y_new
+        return float(np.sqrt(np.mean(err**2))), float(abs(err[-1])), err
+
+    out = {}
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r, f, err = scores(x[:k], y[:k], x[k:], y[k:])
+        out["the RMSE is squared: take the square root of the mean"] = (r**2, f)
+        out["the far-point error is signed: return its absolute value"] = (r, float(err[-1]))
+        out["that is the mean error where the far point is asked: return abs(err[-1])"] = (r, r)
+        out["the far point is the LAST point (largest x), not the first predicted one"] = (
+            r,
+            float(abs(err[0])),
+        )
+        out["you used log10; the benchmark uses natural logs (np.log)"] = (
+            r / np.log(10),
+            f / np.log(10),
+        )
+        out["the errors are in loss units: compare log(prediction) with log(y)"] = scores(
+            x[:k], y[:k], x[k:], y[k:], "linear"
+        )[:2]
+        out["the law was fitted on all points, the predicted ones included: fit on the first k"] = (
+            scores(x, y, x[k:], y[k:])[:2]
+        )
+        if k > 1:
+            out["you fitted the first k - 1 points (x[:k-1]); fit on x[:k], predict x[k:]"] = (
+                scores(x[: k - 1], y[: k - 1], x[k - 1 :], y[k - 1 :])[:2]
+            )
+            out["you fitted the first k - 1 points but predicted x[k:]; fit on x[:k]"] = scores(
+                x[: k - 1], y[: k - 1], x[k:], y[k:]
+            )[:2]
+        if k + 1 < x.size:
+            out["you fitted k + 1 points (x[:k+1]); fit on x[:k], predict x[k:]"] = scores(
+                x[: k + 1], y[: k + 1], x[k + 1 :], y[k + 1 :]
+            )[:2]
+        xs, ys = np.r_[c.x_train, c.x_test], np.r_[c.y_train, c.y_test]
+        if not np.array_equal(xs, x):
+            out["the points are not sorted by x: sort train and held-out points together"] = scores(
+                xs[:k], ys[:k], xs[k:], ys[k:]
+            )[:2]
+    return out
+
+
+def check_origin_errors(fn, curves) -> None:
+    """Check ``fn(estimator, curve, k) -> (rmse, far)``: one rolling origin.
+
+    Compared with :func:`cs324scale.fit.rolling_backtest` (train and held-out points
+    together, sorted by x; a fresh fit on the first ``k``; RMSE of natural-log loss over
+    the rest and the absolute log error at the farthest point) for a power law and the
+    last-value baseline, at two origins of each of ``curves``. Names: squared or log10
+    errors, loss units, a signed far error, the mean or the first predicted point where
+    the far point is asked, a fit that saw the predicted points, k - 1 or k + 1 fitted
+    points, unsorted points.
     """
     fit = _fit()
-    if not isinstance(table, dict):
-        _fail(f"table is a {type(table).__name__}; make it a dict: estimator name -> RMSEs.")
-    missing = [n for n in estimators if n not in table]
+    for make in (fit.PowerLaw, fit.LastValue):
+        for c in curves:
+            n = c.x_train.size + c.x_test.size
+            for k in (max(3, n // 2), n - 2):
+                what = f"fn({make.__name__}(), {c.domain} / {c.model}, k={k})"
+                got = _returned(fn(make(), c, k), what)
+                arr = np.asarray(got, dtype=float).ravel()
+                if arr.size != 2:
+                    _fail(f"{what} returned {arr.size} value(s); return the pair (rmse, far).")
+                ref = fit.rolling_backtest(make, [c], ks=[k])
+                want = (float(ref.rmse[0, 0]), float(ref.far_error[0, 0]))
+                if _close(arr, want, 1e-6):
+                    continue
+                for why, alt in _origin_alternatives(make, c, k).items():
+                    if np.all(np.isfinite(alt)) and _close(arr, alt, 1e-6):
+                        _fail(f"{what}: {why}.")
+                i = 0 if not _close(arr[0], want[0], 1e-6) else 1
+                _fail(
+                    f"{what}: your {('rmse', 'far')[i]} is {arr[i] / want[i]:.3g} "
+                    "times the expected one. Sort all points by x, fit a fresh copy on the "
+                    "first k, predict the others, and score log errors: sqrt(mean(err^2)) "
+                    "and abs(err[-1])."
+                )
+    ok(f"rolling-origin errors match on {len(curves)} curves, 2 origins, two estimators.")
+
+
+def check_rolling_table(far, estimators, curves, fractions) -> None:
+    """Check ``far``: dict estimator name -> (curves, origins) far-point errors.
+
+    Compared with :func:`cs324scale.fit.rolling_backtest` with ``fractions``; names the
+    transposed table, the mean error where the far point is asked, another order of
+    curves, and origins taken as shares of the points instead of the log-x span.
+
+    Args:
+        far: The student's table.
+        estimators: The dict name -> estimator class the lab asked to compare.
+        curves: The curves, in the order of the table's rows.
+        fractions: The origins, in the order of its columns.
+    """
+    fit = _fit()
+    if not isinstance(far, dict):
+        _fail(f"far is a {type(far).__name__}; make it a dict: estimator name -> array.")
+    missing = [n for n in estimators if n not in far]
     if missing:
-        _fail(f"table has no entry for {missing}; add one array per estimator.")
+        _fail(f"far has no entry for {missing}; add one array per estimator.")
+    shape = (len(curves), len(fractions))
     for name, make in estimators.items():
-        got = np.asarray(table[name], dtype=float)
-        if got.shape != (len(curves),):
+        got = np.asarray(far[name], dtype=float)
+        if got.shape == shape[::-1] and shape[0] != shape[1]:
             _fail(
-                f"table[{name!r}] has shape {got.shape}; expected ({len(curves)},), one "
-                "RMSE per curve in the order of `curves`."
+                f"far[{name!r}] has shape {got.shape}: rows are curves, columns origins; transpose it."
             )
-        want = fit.backtest(make, curves).rmse
-        if np.allclose(got, want, rtol=1e-6, equal_nan=True):
+        if got.shape != shape:
+            _fail(f"far[{name!r}] has shape {got.shape}; expected {shape} (curves x origins).")
+        ref = fit.rolling_backtest(make, curves, fractions=fractions)
+        if np.allclose(got, ref.far_error, rtol=1e-6):
             continue
-        if np.allclose(np.sort(got), np.sort(want), rtol=1e-6):
+        if np.allclose(got, ref.rmse, rtol=1e-6):
             _fail(
-                f"table[{name!r}] holds the right numbers in the wrong order; keep the order of `curves`."
+                f"far[{name!r}] holds the RMSE over the predicted points; the task asks for the far-point error."
             )
-        bad = int(np.flatnonzero(~np.isclose(got, want, rtol=1e-6))[0])
-        c = curves[bad]
+        if np.allclose(np.sort(got, axis=None), np.sort(ref.far_error, axis=None), rtol=1e-6):
+            _fail(
+                f"far[{name!r}] holds the right numbers in the wrong order; keep the order of SUBSET and ORIGINS."
+            )
+        first = curves[0]
+        n = first.x_train.size + first.x_test.size
+        try:  # origins as shares of the points, on the first curve
+            by_points = [int(round(f * n)) for f in fractions]
+            alt = fit.rolling_backtest(make, [_sorted_points(first)], ks=by_points).far_error[0]
+        except ValueError:
+            alt = None
+        if alt is not None and np.allclose(got[0], alt, rtol=1e-6):
+            _fail(
+                f"far[{name!r}]: the origins are shares of the number of points; use "
+                "k = cs.fit.origin_index(x_all, f), a share of the log-x span."
+            )
+        bad = np.argwhere(~np.isclose(got, ref.far_error, rtol=1e-6))[0]
+        c = curves[bad[0]]
         _fail(
-            f"table[{name!r}] differs on curve {bad} ({c.domain} / {c.model}) by a factor "
-            f"{got[bad] / want[bad]:.2f}. Use a fresh {name} fit per curve, on that "
-            "curve's training points; your heldout_rmse passed its check, so reuse it."
+            f"far[{name!r}] differs on curve {bad[0]} ({c.domain} / {c.model}) at origin "
+            f"{fractions[bad[1]]}: a factor {got[tuple(bad)] / ref.far_error[tuple(bad)]:.2f}. "
+            "Use a fresh fit per cell and k = cs.fit.origin_index(sorted x of all points, f); "
+            "your origin_errors passed its check, so reuse it."
         )
-    ok(f"{len(estimators)} estimators x {len(curves)} curves, every RMSE matches.")
+    ok(
+        f"{len(estimators)} estimators x {len(curves)} curves x {len(fractions)} origins, every far-point error matches."
+    )
+
+
+def check_beats_baseline(beats, far, baseline: str) -> None:
+    """Check ``beats``: dict law -> number of cells where its far error is below the baseline's.
+
+    ``far`` is the (already checked) table of far-point errors; every estimator but
+    ``baseline`` needs a count. Names: a share instead of a count, the opposite
+    comparison, the baseline itself counted.
+    """
+    if not isinstance(beats, dict):
+        _fail(f"beats is a {type(beats).__name__}; make it a dict: law name -> count.")
+    laws = [n for n in far if n != baseline]
+    if baseline in beats:
+        _fail(f"beats has an entry for the baseline {baseline!r} itself; count only the laws.")
+    missing = [n for n in laws if n not in beats]
+    if missing:
+        _fail(f"beats has no entry for {missing}; add one count per law.")
+    base = np.asarray(far[baseline], dtype=float)
+    for n in laws:
+        v = np.asarray(far[n], dtype=float)
+        want = int(np.sum(v < base))
+        got = _scalar(beats[n], f"beats[{n!r}]")
+        if got == want:
+            continue
+        if 0 < got < 1 or np.isclose(got, want / base.size):
+            _fail(f"beats[{n!r}] looks like a share; the task asks for the number of cells.")
+        if got == int(np.sum(v > base)):
+            _fail(
+                f"beats[{n!r}] counts the cells where {n} is WORSE than {baseline}; lower error is better."
+            )
+        _fail(
+            f"beats[{n!r}] = {got:g} is not the number of (curve, origin) cells where its "
+            f"far-point error is below {baseline!r}'s; compare far[{n!r}] < far[{baseline!r}] and sum."
+        )
+    ok(f"the number of cells in which each law beats {baseline!r}.")
 
 
 def check_winners(winners, table, curves) -> None:
-    """Check ``winners``: dict domain -> estimator name with the lowest mean RMSE there."""
+    """Check ``winners``: dict domain -> estimator name with the lowest mean error there.
+
+    ``table`` maps estimator name -> one error per curve (an RMSE, or a curve's mean
+    far-point error over origins).
+    """
     if not isinstance(winners, dict):
         _fail(f"winners is a {type(winners).__name__}; make it a dict: domain -> estimator name.")
     domains = sorted({c.domain for c in curves})
@@ -257,14 +421,14 @@ def check_winners(winners, table, curves) -> None:
         if winners[d] != best:
             worst = max(means, key=means.get)
             hint = (
-                " That is the highest mean RMSE: lower is better."
+                " That is the highest mean error: lower is better."
                 if winners[d] == worst
-                else " Average the RMSE over that domain's curves only, then take the smallest."
+                else " Average the error over that domain's curves only, then take the smallest."
             )
             _fail(
-                f"winners[{d!r}] = {winners[d]!r} does not have the lowest mean RMSE on {d}.{hint}"
+                f"winners[{d!r}] = {winners[d]!r} does not have the lowest mean error on {d}.{hint}"
             )
-    ok(f"the winner of each domain ({', '.join(domains)}) is the lowest mean RMSE.")
+    ok(f"the winner of each domain ({', '.join(domains)}) has the lowest mean error.")
 
 
 # ------------------------------------------------------------- part 3: crossing a target

@@ -14,6 +14,7 @@ in float64 inside a local ``jax.enable_x64`` context (the global setting is unto
 """
 
 from ._base import Estimator, FitConvergenceWarning
+from ._baselines import LastValue
 from ._bootstrap import BootstrapResult, bootstrap, resample_weights
 from ._chinchilla import EPOCH_GRID, ChinchillaLaw, chinchilla_objective, epoch_start_grid
 from ._compute_optimal import IsoflopResult, group_budgets, isoflop_analysis
@@ -21,16 +22,25 @@ from ._forecast import (
     BacktestResult,
     CrossingInterval,
     Forecast,
+    LawEnsemble,
+    LawSpread,
+    RollingBacktest,
     backtest,
+    combine_backtests,
     crossing_interval,
     crossing_scale,
     extrapolate,
+    law_spread,
+    min_points,
+    origin_index,
+    rolling_backtest,
 )
 from ._joint import KaplanLaw, KaplanStepsLaw, RosenfeldLaw
 from ._lbfgs import LbfgsResult, minimize_lanes
-from ._m4 import M4
+from ._m3 import M3
+from ._m4 import M2, M4
 from ._sigmoid import SigmoidLogLaw
-from ._single import LogLinear, PowerLaw, SaturatingPowerLaw
+from ._single import M1, LogLinear, PowerLaw, SaturatingPowerLaw
 
 __all__ = [
     "EPOCH_GRID",
@@ -44,22 +54,34 @@ __all__ = [
     "IsoflopResult",
     "KaplanLaw",
     "KaplanStepsLaw",
+    "LastValue",
+    "LawEnsemble",
+    "LawSpread",
     "LbfgsResult",
     "LogLinear",
+    "M1",
+    "M2",
+    "M3",
     "M4",
     "PowerLaw",
+    "RollingBacktest",
     "RosenfeldLaw",
     "SaturatingPowerLaw",
     "SigmoidLogLaw",
     "backtest",
     "bootstrap",
     "chinchilla_objective",
+    "combine_backtests",
     "crossing_interval",
     "crossing_scale",
     "epoch_start_grid",
     "extrapolate",
     "group_budgets",
     "isoflop_analysis",
+    "law_spread",
+    "min_points",
     "minimize_lanes",
+    "origin_index",
     "resample_weights",
+    "rolling_backtest",
 ]
