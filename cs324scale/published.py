@@ -327,6 +327,66 @@ def gpt3_table_h1(task: str | None = None, setting: str | None = None, *, verifi
     return out
 
 
+class LaterModelScore(NamedTuple):
+    """One published score of a model released after GPT-3 (Gopher, Chinchilla, PaLM, LLaMA, GPT-4, ...).
+
+    Attributes:
+        model: the model as its paper names it, e.g. ``"PaLM 540B"``.
+        organisation: who trained it.
+        n_params: parameter count; NaN where it is not published (GPT-4, GPT-3.5).
+        setting: ``"zero-shot"``, ``"one-shot"`` or ``"few-shot"``.
+        k_shots: number of in-context examples (0, 1, or the K of few-shot).
+        accuracy_pct: the score in %; NaN where it could not be verified.
+        paper: the model's paper.
+        status: how the number was checked (see ``_data/README.md``).
+    """
+
+    model: str
+    organisation: str
+    n_params: float
+    setting: str
+    k_shots: int
+    accuracy_pct: float
+    paper: str
+    status: str
+
+
+def later_model_scores(task: str = "WinoGrande", *, verified_only: bool = True) -> list[LaterModelScore]:
+    """Scores of later language models on a GPT-3 benchmark, read from their papers' tables.
+
+    Args:
+        task: a Table H.1 task; the file holds ``"WinoGrande"`` only (no later paper found
+            in the checked copies reports SAT analogies), so any other task raises.
+        verified_only: drop cells that could not be verified (their accuracy would be NaN).
+
+    Returns:
+        :class:`LaterModelScore` rows in file order.
+
+    References:
+        Hoffmann et al. 2022 (https://arxiv.org/abs/2203.15556) Table 8; Touvron et al. 2023
+        (https://arxiv.org/abs/2302.13971) Table 3; Touvron et al. 2023b
+        (https://arxiv.org/abs/2307.09288) Table 20; OpenAI 2023 (https://arxiv.org/abs/2303.08774)
+        Table 2.
+    """
+    name = "later_models_winogrande_sat.csv"
+    rows = _read_rows(name, ("model", "organisation", "n_params", "paper", "task", "setting",
+                             "K_shots", "accuracy_pct", "status"))
+    known = sorted({r["task"] for r in rows})
+    if task not in known:
+        raise ValueError(f"task must be one of {known}; got {task!r}.")
+    out = []
+    for i, r in enumerate(rows, start=2):
+        if r["task"] != task:
+            continue
+        acc = _number(name, i, "accuracy_pct", r["accuracy_pct"])
+        if verified_only and math.isnan(acc):
+            continue
+        out.append(LaterModelScore(r["model"], r["organisation"], _number(name, i, "n_params", r["n_params"]),
+                                   r["setting"], int(_number(name, i, "K_shots", r["K_shots"])), acc,
+                                   r["paper"], r["status"]))
+    return out
+
+
 class Baseline(NamedTuple):
     """One reference score quoted by Brown et al. 2020 beside Table H.1.
 
@@ -408,42 +468,69 @@ class Curve(NamedTuple):
 PLACEHOLDER_LOSS = 0.999  # the benchmark's cap on the normalised loss, not a measurement
 
 
-def revisiting_nsl_curves(domain: str | None = None, *, placeholders: bool = False) -> list[Curve]:
-    """The 20 language-domain curves (NMT, LM, BB) of ``benchmark.lang.csv``, deduplicated.
+REVISITING_NSL_DOMAINS = {"language": ("NMT", "LM", "BB"), "vision": ("IC",)}
+"""Domain groups of the Revisiting-NSL benchmark: its two files, by the domains they hold."""
 
-    The upstream file repeats each LM curve four times; exact duplicate rows are removed
-    so that every point counts once. The first point of each of the five LM curves is
-    the benchmark's placeholder loss :data:`PLACEHOLDER_LOSS` (losses are normalised and
+
+def revisiting_nsl_curves(
+    domain: str | tuple[str, ...] | None = None, *, placeholders: bool = False
+) -> list[Curve]:
+    """The benchmark's 92 curves: 20 language (NMT, LM, BB) and 72 vision (IC), deduplicated.
+
+    Read from ``benchmark.lang.csv`` and ``benchmark.vision.csv`` (Alabdulmohsin et al.
+    2022), language curves first, each file in its own order. The upstream language
+    file repeats each LM curve four times; exact duplicate rows are removed so that
+    every point counts once. The first point of each of the five LM curves is the
+    benchmark's placeholder loss :data:`PLACEHOLDER_LOSS` (losses are normalised and
     capped there), not a measured loss; it is dropped here, once for every notebook,
     unless ``placeholders=True``. (With it, the reference M4 estimator cannot fit the
-    curve: its ``err_0 = 0.999`` makes ``log(err_0 - loss)`` infinite.)
+    curve: its ``err_0 = 0.999`` makes ``log(err_0 - loss)`` infinite.) IC losses are
+    n-shot error rates, and no IC point equals the placeholder.
 
     Args:
-        domain: ``"NMT"``, ``"LM"`` or ``"BB"``; ``None`` for all.
+        domain: ``"NMT"``, ``"LM"``, ``"BB"`` or ``"IC"``; ``"language"`` (the 20
+            curves of the language file) or ``"vision"`` (the 72 IC curves); a tuple
+            of domains; ``None`` for all 92.
         placeholders: keep the placeholder points.
     """
-    name = "revisiting_nsl/benchmark.lang.csv"
-    rows = _read_rows(name, ("Domain", "Task", "Model", "Seen Examples", "Loss", "Training"))
-    domains = sorted({r["Domain"] for r in rows})
-    if domain is not None and domain not in domains:
-        raise ValueError(f"domain must be one of {domains}; got {domain!r}.")
-    seen, groups = set(), {}
-    for i, r in enumerate(rows, start=2):
-        key = tuple(r[c] for c in ("Domain", "Task", "Model", "Seen Examples", "Loss", "Training"))
-        if key in seen or (domain and r["Domain"] != domain):
-            continue
-        seen.add(key)
-        x = _number(name, i, "Seen Examples", r["Seen Examples"])
-        y = _number(name, i, "Loss", r["Loss"])
-        if abs(y - PLACEHOLDER_LOSS) < 1e-9 and not placeholders:  # stored as 0.999 or 0.9990000000000001
-            continue
-        split = r["Training"].strip()
-        if split not in ("0", "1"):
-            raise ValueError(f"Data file {name!r} is malformed: row {i} has Training={split!r}, expected 0 or 1.")
-        groups.setdefault(key[:3], {"1": [], "0": []})[split].append((x, y))
+    files = {"language": "revisiting_nsl/benchmark.lang.csv", "vision": "revisiting_nsl/benchmark.vision.csv"}
+    known = [d for group in REVISITING_NSL_DOMAINS.values() for d in group]
+    if domain is None:
+        wanted = set(known)
+    else:
+        names = (domain,) if isinstance(domain, str) else tuple(domain)
+        wanted = set()
+        for d in names:
+            if d in REVISITING_NSL_DOMAINS:
+                wanted.update(REVISITING_NSL_DOMAINS[d])
+            elif d in known:
+                wanted.add(d)
+            else:
+                raise ValueError(
+                    f"domain must be one of {known}, 'language', 'vision', a tuple of those, or "
+                    f"None; got {d!r}."
+                )
     curves = []
-    for (dom, task, model), parts in groups.items():
-        tr = np.array(sorted(parts["1"])).reshape(-1, 2)
-        te = np.array(sorted(parts["0"])).reshape(-1, 2)
-        curves.append(Curve(dom, task, model, tr[:, 0], tr[:, 1], te[:, 0], te[:, 1]))
+    for group, name in files.items():
+        if not wanted & set(REVISITING_NSL_DOMAINS[group]):
+            continue
+        rows = _read_rows(name, ("Domain", "Task", "Model", "Seen Examples", "Loss", "Training"))
+        seen, groups = set(), {}
+        for i, r in enumerate(rows, start=2):
+            key = tuple(r[c] for c in ("Domain", "Task", "Model", "Seen Examples", "Loss", "Training"))
+            if key in seen or r["Domain"] not in wanted:
+                continue
+            seen.add(key)
+            x = _number(name, i, "Seen Examples", r["Seen Examples"])
+            y = _number(name, i, "Loss", r["Loss"])
+            if abs(y - PLACEHOLDER_LOSS) < 1e-9 and not placeholders:  # stored as 0.999 or 0.9990000000000001
+                continue
+            split = r["Training"].strip()
+            if split not in ("0", "1"):
+                raise ValueError(f"Data file {name!r} is malformed: row {i} has Training={split!r}, expected 0 or 1.")
+            groups.setdefault(key[:3], {"1": [], "0": []})[split].append((x, y))
+        for (dom, task, model), parts in groups.items():
+            tr = np.array(sorted(parts["1"])).reshape(-1, 2)
+            te = np.array(sorted(parts["0"])).reshape(-1, 2)
+            curves.append(Curve(dom, task, model, tr[:, 0], tr[:, 1], te[:, 0], te[:, 1]))
     return curves

@@ -1,3 +1,4 @@
+import csv
 import math
 
 import numpy as np
@@ -15,7 +16,7 @@ def test_chinchilla_points_and_epoch_outlier_rule():
 
 
 def test_revisiting_nsl_curves_are_deduplicated():
-    curves = published.revisiting_nsl_curves()
+    curves = published.revisiting_nsl_curves("language")
     assert len(curves) == 20
     lm = published.revisiting_nsl_curves("LM")
     assert sum(len(c.x_train) + len(c.x_test) for c in lm) == 224  # 687 duplicates, 5 placeholders removed
@@ -27,12 +28,59 @@ def test_revisiting_nsl_curves_are_deduplicated():
         assert c.x_test.min() > c.x_train.max()
 
 
+def test_revisiting_nsl_vision_curves():
+    vision = published.revisiting_nsl_curves("IC")
+    assert len(vision) == 72
+    assert [(c.task, c.model) for c in published.revisiting_nsl_curves("vision")] == [
+        (c.task, c.model) for c in vision
+    ]
+    assert len({(c.task, c.model) for c in vision}) == 72  # 6 models x 12 tasks
+    with published.data_path("revisiting_nsl/benchmark.vision.csv").open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert sum(len(c.x_train) + len(c.x_test) for c in vision) == len(rows) == 18883  # no duplicates
+    assert sum(len(c.x_train) for c in vision) == sum(r["Training"] == "1" for r in rows) == 3902
+    assert all(c.x_test.min() > c.x_train.max() and np.all(np.diff(c.x_train) > 0) for c in vision)
+    assert all(0 < c.y_train.min() and c.y_train.max() < 1 for c in vision)  # error rates
+    every = published.revisiting_nsl_curves()
+    assert len(every) == 92 and [c.domain for c in every[20:]] == ["IC"] * 72
+    assert [c.domain for c in every[:20]] == [c.domain for c in published.revisiting_nsl_curves("language")]
+    assert len(published.revisiting_nsl_curves(("LM", "IC"))) == 77
+    with pytest.raises(ValueError, match="domain must be one of"):
+        published.revisiting_nsl_curves("vison")
+
+
 def test_gpt3_unverified_cells_stay_missing():
     rows = published.gpt3_table_h1("WinoGrande", "few-shot", verified_only=False)
     xl = next(r for r in rows if r.model == "GPT-3 XL")
     assert math.isnan(xl.accuracy_pct)  # conflicting transcriptions: left empty, never zero
     verified = published.gpt3_table_h1("WinoGrande", "few-shot")
     assert len(verified) == 7 and all(r.accuracy_pct > 50 for r in verified)
+
+
+def test_later_model_scores_keep_unverified_cells_missing():
+    every = published.later_model_scores("WinoGrande", verified_only=False)
+    verified = published.later_model_scores("WinoGrande")
+    assert (len(every), len(verified)) == (19, 16)
+    missing = [r for r in every if math.isnan(r.accuracy_pct)]
+    assert {r.model for r in missing} == {"PaLM 8B", "PaLM 540B", "PaLM 2-L"}  # empty, never zero
+    assert all(r.status.startswith("verified") for r in verified)
+    assert not any(r.status.startswith("verified") for r in missing)
+    by_setting = {s: sum(r.setting == s for r in verified) for s in ("zero-shot", "one-shot", "few-shot")}
+    assert by_setting == {"zero-shot": 13, "one-shot": 0, "few-shot": 3}
+    gpt4 = next(r for r in verified if r.model == "GPT-4")
+    assert math.isnan(gpt4.n_params) and (gpt4.k_shots, gpt4.accuracy_pct) == (5, 87.5)
+    assert next(r for r in verified if r.model == "Chinchilla").n_params == 7e10
+    with pytest.raises(ValueError, match="task must be one of"):
+        published.later_model_scores("SAT Analogies")
+
+
+def test_later_model_verified_cells_match_both_readings():
+    with published.data_path("later_models_winogrande_sat.csv").open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    for r in rows:
+        if r["accuracy_pct"]:
+            assert float(r["accuracy_pct"]) == float(r["reading_a"]) == float(r["reading_b"]), r["model"]
+            assert r["source_a"] and r["source_b"], r["model"]
 
 
 def test_published_constants():
