@@ -37,6 +37,8 @@ Public API:
     - The one training loop (:mod:`~cs324scale.train.loop`) and what else steps
       through it: :func:`train_snapshots` and :func:`continuation_metrics` (weights along
       a run, for the emergence demo), :func:`coordinate_check` (muP, Yang et al. 2022).
+    - Batch size (:mod:`~cs324scale.train.noise_scale`): :func:`gradient_noise_scale`,
+      :func:`gradient_norms`, :class:`NoiseScale` (McCandlish et al. 2018's B_simple).
     - Models: :func:`param_count`, :func:`flops_per_token`, :func:`trial_flops`,
       :func:`register_model`.
     - Data: :func:`shakespeare` (tiny Shakespeare, char-level, train/val split, shipped),
@@ -46,7 +48,7 @@ The lecture experiments that use these sweeps, and their shipped results, live b
 the library in :mod:`cs324scale.experiments`.
 """
 
-from . import corpora, data, engine, loop, lstm, mlp, optim, transformer
+from . import corpora, data, engine, loop, lstm, mlp, noise_scale, optim, transformer
 from .budget import BudgetExceeded, FlopBudget
 from .coordinate_check import CoordCheck, coordinate_check
 from .corpora import enwik8
@@ -57,6 +59,7 @@ from .lstm import LSTMConfig
 from .lstm import matching as matching_lstm
 from .mlp import MLPConfig
 from .models import Model, register_model
+from .noise_scale import NoiseScale, gradient_noise_scale, gradient_norms
 from .optim import (
     Optimizer,
     Schedule,
@@ -86,6 +89,7 @@ __all__ = [
     "METZ_WIDTHS",
     "MLPConfig",
     "Model",
+    "NoiseScale",
     "Optimizer",
     "ResultStore",
     "Schedule",
@@ -103,11 +107,14 @@ __all__ = [
     "enwik8",
     "flops_per_step",
     "flops_per_token",
+    "gradient_noise_scale",
+    "gradient_norms",
     "loop",
     "lstm",
     "matching_lstm",
     "metz_grid",
     "mlp",
+    "noise_scale",
     "optim",
     "param_count",
     "register_model",
