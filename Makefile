@@ -39,6 +39,7 @@ lab: $(STAMP)
 
 sweeps: $(STAMP)
 	$(PY) -m cs324scale.experiments
+	$(PY) -m cs324scale.experiments.batch_size  # the gradient noise scale along a batch_size run
 
 bench: $(STAMP)
 	JAX_PLATFORMS=cpu $(PY) bench/bench_fit.py

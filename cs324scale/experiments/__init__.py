@@ -9,18 +9,23 @@ this package.
 * :mod:`~cs324scale.experiments.lecture2`: the registered lecture-2 experiments and
   their grids (``metz_sp``, ``metz_mup``, ``model_data_grid``, ``arch_transformer_lstm``,
   ``depth``, ``optimizer_adam_sgd``, ``compute_optimal``);
+* :mod:`~cs324scale.experiments.data_limited`: ``data_limited``, early-stopped L(N, D)
+  on the first D characters (Kaplan et al. 2020, Sec. 4), and its early-stopping grid;
 * :mod:`~cs324scale.experiments.analysis`: lr* trends, Metz's extrapolation, the
   model-data table;
 * :mod:`~cs324scale.experiments.compute`: compute-optimal scaling from the
   ``compute_optimal`` runs, Hoffmann et al.'s three approaches with bootstrap intervals
   and the Kaplan-versus-Chinchilla ablations;
+* :mod:`~cs324scale.experiments.batch_size`: the ``batch_size`` sweep (steps against
+  examples to each loss, McCandlish et al. 2018) and the gradient noise scale along one
+  of its runs;
 * :mod:`~cs324scale.experiments.reproduction`: how a live re-run of shipped trials
   should agree with them;
 * ``python -m cs324scale.experiments`` (``make sweeps``): run or resume experiments and
   write ``cs324scale/results/<name>.json``.
 """
 
-from . import analysis, compute, lecture2, registry, reproduction
+from . import analysis, batch_size, compute, data_limited, lecture2, registry, reproduction
 from .analysis import (
     Extrapolation,
     LRTrend,
@@ -66,8 +71,10 @@ __all__ = [
     "TunedConfig",
     "Reproduction",
     "analysis",
+    "batch_size",
     "best_final",
     "compute",
+    "data_limited",
     "lecture2",
     "load_results",
     "log_scatter",

@@ -26,6 +26,8 @@ nothing. ``full=True`` (a GPU) uses the larger grids below.
 * ``compute_optimal``: IsoFLOP profiles on the Zipf-phrase language (Hoffmann et al.
   2022): every (width, budget) is its own warmup + cosine run, reading fresh tokens
   once, in order, over four learning rates.
+* ``data_limited`` (in :mod:`~cs324scale.experiments.data_limited`): early-stopped
+  Transformers on the first D characters, repeated (Kaplan et al. 2020, Sec. 4).
 """
 
 from __future__ import annotations
@@ -294,4 +296,6 @@ LECTURE_EXPERIMENTS = (
     "depth",
     "optimizer_adam_sgd",
     "compute_optimal",
+    "data_limited",  # cs324scale.experiments.data_limited (part 6)
+    "batch_size",  # cs324scale.experiments.batch_size (batch size: steps vs examples)
 )

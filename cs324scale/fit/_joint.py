@@ -102,6 +102,44 @@ class KaplanLaw(LossLawND):
         N, D = as_query("N", N), as_query("D", D)
         return ((self.N_c_ / N) ** (self.alpha_N_ / self.alpha_D_) + self.D_c_ / D) ** self.alpha_D_
 
+    def overfitting_penalty(self, N, D) -> np.ndarray:
+        """dL = L(N, D) / L(N, inf) - 1 = [1 + (N/N_c)^(alpha_N/alpha_D) D_c/D]^alpha_D - 1.
+
+        Kaplan et al. 2020, Eq. 4.3: how much worse an early-stopped model of ``N``
+        parameters does on ``D`` tokens than on unlimited data. ``N`` and ``D`` broadcast.
+        """
+        self._check_fitted()
+        N, D = as_query("N", N), as_query("D", D)
+        return (1 + (N / self.N_c_) ** (self.alpha_N_ / self.alpha_D_) * self.D_c_ / D) ** self.alpha_D_ - 1
+
+    def data_requirement_law(self, penalty: float = 0.02) -> tuple[float, float]:
+        """``(coefficient, exponent)`` of D = coefficient x N^exponent, where dL = ``penalty``.
+
+        Solving Eq. 4.3 for D gives D = D_c (N/N_c)^(alpha_N/alpha_D) / ((1 + penalty)^(1/alpha_D)
+        - 1): a power law in N with exponent alpha_N/alpha_D. Kaplan et al. 2020 (Eq. 4.4,
+        Table 2 constants) round it to D >~ (5 x 10^3) N^0.74 for a penalty of 0.02.
+
+        Raises:
+            ValueError: ``penalty`` not finite and > 0.
+        """
+        self._check_fitted()
+        penalty = as_positive_float("penalty", penalty)
+        exponent = self.alpha_N_ / self.alpha_D_
+        gap = np.expm1(np.log1p(penalty) / self.alpha_D_)  # (1 + penalty)^(1/alpha_D) - 1
+        return float(self.D_c_ * self.N_c_**-exponent / gap), float(exponent)
+
+    def data_requirement(self, N, penalty: float = 0.02) -> np.ndarray:
+        """Tokens D at which the overfitting penalty of Eq. 4.3 equals ``penalty`` (Eq. 4.4).
+
+        Larger datasets overfit less; a model of ``N`` parameters needs at least this D
+        to stay within ``penalty`` of its unlimited-data loss. Shape of ``N``.
+
+        Raises:
+            ValueError: ``N`` not finite and > 0, or ``penalty`` not finite and > 0.
+        """
+        coefficient, exponent = self.data_requirement_law(penalty)
+        return coefficient * as_query("N", N) ** exponent
+
 
 def kaplan_steps_objective(theta, data, w):
     """Summed Huber loss of log residuals for Kaplan et al. 2020, Eq. 1.6.
