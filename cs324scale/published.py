@@ -90,6 +90,103 @@ def strubell_co2e() -> list[dict]:
     ]
 
 
+class Architecture(NamedTuple):
+    """One row of Lieber et al. 2021 (Jurassic-1 technical report), Table 1."""
+
+    model: str
+    n_params: float
+    n_layers: int
+    d_model: int
+    n_heads: int
+    d_head: int
+    n_vocab: int  # as printed ("50K", "256K"), rounded to 50000 and 256000
+
+    @property
+    def aspect_ratio(self) -> float:
+        """Width over depth, ``d_model / n_layers`` (Kaplan et al. 2020, Fig. 5)."""
+        return self.d_model / self.n_layers
+
+    def approx_params(self) -> float:
+        """``12 n_layers d_model^2`` (Kaplan et al. 2020, Eq. 2.1, non-embedding) plus the
+        ``n_vocab x d_model`` token embedding."""
+        return 12 * self.n_layers * self.d_model**2 + self.n_vocab * self.d_model
+
+
+def jurassic1_architectures() -> list[Architecture]:
+    """Jurassic-1 beside GPT-3 at two sizes: Lieber, Sharir, Lenz & Shoham 2021,
+    "Jurassic-1: Technical Details and Evaluation" (AI21 Labs white paper), Table 1.
+
+    J1-Jumbo (178B) is shallower and wider than GPT-3 175B (76 layers of 13824 against
+    96 of 12288), a choice the report bases on Levine et al. 2020's depth-efficiency
+    analysis; J1-Large keeps GPT-3 6.7B's shape with a 5x larger vocabulary.
+    """
+    name = "jurassic1_vs_gpt3_architecture.csv"
+    cols = ("model", "n_params", "n_layers", "d_model", "n_heads", "d_head", "n_vocab_approx")
+    out = []
+    for i, r in enumerate(_read_rows(name, cols), start=2):
+        nums = [_number(name, i, c, r[c]) for c in cols[1:]]
+        if any(math.isnan(v) for v in nums):
+            raise ValueError(f"Data file {name!r} is malformed: row {i} has an empty cell.")
+        out.append(Architecture(r["model"], nums[0], *(int(v) for v in nums[1:])))
+    return out
+
+
+class RoutedLaw(NamedTuple):
+    """Clark et al. 2022's scaling law for routed (mixture-of-experts) language models.
+
+    ``log L(N, E) = a log N + b log Ê + c log N log Ê + d`` (Eq. 1, logs base 10), where
+    ``N`` is the dense base model's parameter count, ``E`` the number of experts and
+    ``Ê`` the saturating expert count of :meth:`e_hat`.
+
+    References: https://arxiv.org/abs/2202.01169
+    """
+
+    method: str
+    a: float
+    b: float
+    c: float
+    d: float
+    E_start: float
+    E_max: float
+
+    def e_hat(self, experts):
+        """``1/Ê = 1/(E - 1 + (1/E_start - 1/E_max)^-1) + 1/E_max``: E_start at E = 1, E_max as E grows."""
+        e = np.asarray(experts, float)
+        return 1 / (1 / (e - 1 + 1 / (1 / self.E_start - 1 / self.E_max)) + 1 / self.E_max)
+
+    def loss(self, n_params, experts):
+        """``L(N, E)`` from Eq. 1."""
+        log_n, log_e = np.log10(np.asarray(n_params, float)), np.log10(self.e_hat(experts))
+        return 10 ** (self.a * log_n + self.b * log_e + self.c * log_n * log_e + self.d)
+
+    def effective_params(self, n_params, experts):
+        """The dense size with the same loss, ``L(N_eff, 1) = L(N, E)`` (Clark et al.'s
+        effective parameter count): ``log N_eff = ((a + c log Ê) log N + b (log Ê - log
+        E_start)) / (a + c log E_start)``."""
+        log_n, log_e = np.log10(np.asarray(n_params, float)), np.log10(self.e_hat(experts))
+        log_e1 = np.log10(self.E_start)
+        return 10 ** (((self.a + self.c * log_e) * log_n + self.b * (log_e - log_e1)) / (self.a + self.c * log_e1))
+
+
+def clark2022_routed_laws(*, verified_only: bool = True) -> list[RoutedLaw]:
+    """Fitted routed-LM laws per routing method (S-BASE, RL-R, Hash): Clark et al. 2022,
+    "Unified Scaling Laws for Routed Language Models", Eq. 1 and its table of solutions.
+
+    Only S-BASE is verified (two secondary sources agree; ``_data/README.md`` says how);
+    the others are returned with NaN coefficients when ``verified_only=False``.
+
+    References: https://arxiv.org/abs/2202.01169
+    """
+    name = "clark2022_routed_law.csv"
+    cols = ("method", "a", "b", "c", "d", "E_start", "E_max")
+    out = []
+    for i, r in enumerate(_read_rows(name, cols), start=2):
+        law = RoutedLaw(r["method"], *(_number(name, i, c, r[c]) for c in cols[1:]))
+        if not verified_only or not any(math.isnan(v) for v in law[1:]):
+            out.append(law)
+    return out
+
+
 # ---------------------------------------------------------------------- Kaplan 2020
 
 

@@ -143,3 +143,28 @@ def test_porian_ladder_reads_each_step_of_the_released_fits():
     assert owt[0]["a"] == pytest.approx(0.87) and owt[-1]["a"] == pytest.approx(0.5184)
     with pytest.raises(ValueError, match="dataset must be one of"):
         published.porian2024_ladder("c4")
+
+
+def test_jurassic1_table_shapes_and_parameter_counts():
+    rows = {r.model: r for r in published.jurassic1_architectures()}
+    assert list(rows) == ["GPT-3 6.7B", "J1-Large", "GPT-3 175B", "J1-Jumbo"]
+    jumbo, gpt3 = rows["J1-Jumbo"], rows["GPT-3 175B"]
+    assert (jumbo.n_layers, jumbo.d_model) == (76, 13824)
+    assert jumbo.aspect_ratio > gpt3.aspect_ratio  # shallower and wider
+    for r in rows.values():  # 12 L d^2 + V d reproduces each printed size within 2%
+        assert abs(r.approx_params() / r.n_params - 1) < 0.02, r
+
+
+def test_clark_routed_law_ships_only_the_verified_method_and_its_identities():
+    laws = published.clark2022_routed_laws()
+    assert [law.method for law in laws] == ["S-BASE"]
+    allrows = published.clark2022_routed_laws(verified_only=False)
+    assert [law.method for law in allrows] == ["S-BASE", "RL-R", "Hash"]
+    assert all(np.isnan(law.a) for law in allrows[1:])  # one source only: not verified
+    s = laws[0]
+    assert s.e_hat(1) == pytest.approx(s.E_start) and s.e_hat(1e9) == pytest.approx(s.E_max, rel=1e-3)
+    n = np.array([1e7, 1e8, 1e9])
+    assert np.allclose(s.effective_params(n, 1), n)  # one expert is the dense model
+    n_eff = s.effective_params(n, 64)
+    assert np.allclose(s.loss(n_eff, 1), s.loss(n, 64))  # same loss as the routed model
+    assert np.all(n_eff > n) and np.all(np.diff(n_eff / n) < 0)  # routing helps less as N grows

@@ -19,6 +19,7 @@ SLIDE_INFO = """() => {
   const imgs = [...s.querySelectorAll('img')];
   return {
     text: s.innerText.trim().length,
+    head: s.innerText.trim().split(String.fromCharCode(10))[0].slice(0, 50),
     images: imgs.length,
     broken: imgs.filter(i => !(i.complete && i.naturalWidth > 0)).map(i => (i.src || '').slice(0, 80)),
     figures: s.querySelectorAll('img, svg, canvas').length,
@@ -65,7 +66,7 @@ def test_deck_walks_cleanly_offline(browser, build_server, deck: Path):
             empty.append(n)
         broken += info["broken"]
         if info["overflow"] > 20:  # pixels of content below the slide's bottom edge
-            cut_off.append((n, info["overflow"]))
+            cut_off.append((n, info["overflow"], info["head"]))
         if n == 0:
             page.screenshot(path=str(SHOTS / f"{stem}-first.png"))
         if figure_shot is None and info["images"] > 0 and not info["broken"]:
@@ -78,7 +79,7 @@ def test_deck_walks_cleanly_offline(browser, build_server, deck: Path):
     assert not failed, f"failed requests in {deck.name}: {failed[:3]}"
     assert not broken, f"broken images in {deck.name}: {broken[:3]}"
     assert not empty, f"empty slides (0-based) in {deck.name}: {empty}"
-    assert not cut_off, f"slides whose content runs off the bottom (index, pixels) in {deck.name}: {cut_off}"
+    assert not cut_off, f"slides whose content runs off the bottom (index, pixels, first line) in {deck.name}: {cut_off}"
     assert figure_shot is not None, f"{deck.name} has no slide with a figure"
     for shot in (SHOTS / f"{stem}-first.png", figure_shot):
         assert shot.stat().st_size > 10_000, f"{shot.name} looks blank"
