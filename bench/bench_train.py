@@ -28,6 +28,7 @@ uses every core, as does the engine on one device). Compile time is excluded eve
     JAX_PLATFORMS=cpu python bench/bench_train.py              # all three models
     JAX_PLATFORMS=cpu python bench/bench_train.py --quick      # fewer steps
     JAX_PLATFORMS=cpu python bench/bench_train.py --models mlp --widths 64 128
+    JAX_PLATFORMS=cpu python bench/bench_train.py --models     # only the checkpoint table
 
 Each trial runs at least ``--min-steps`` steps (default 50; the kit's own CPU Metz grid
 runs 300), so the per-trial initialisation and evaluation, which both loops do but the
@@ -40,7 +41,8 @@ itself (:func:`cs324scale.train.engine.devices_for`), not the better of the two.
 processes sharing the CPU make the numbers noisy; each rate is the best of ``--rounds``
 interleaved timings. The last lines add each model's sizes up into one grid: the time
 (a) and (b) would take for all of it; with ``--widths`` set to all 12 Metz widths the MLP
-line is the 432-trial grid.
+line is the 432-trial grid. A last table (``--checkpoint-steps``) prices the engine's
+segments and its default mid-call checkpoints against one unbroken segment.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from pathlib import Path
 from typing import NamedTuple
 
 import jax
@@ -246,7 +249,7 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument(
         "--models",
-        nargs="+",
+        nargs="*",
         choices=("mlp", "transformer", "lstm"),
         default=["mlp", "transformer", "lstm"],
     )
@@ -270,6 +273,12 @@ def main() -> None:
         type=int,
         default=os.cpu_count() or 1,
         help="CPU devices jax exposes (one per core by default), for the sharded engine column",
+    )
+    p.add_argument(
+        "--checkpoint-steps",
+        type=int,
+        default=6000,
+        help="steps of the segments-and-checkpoints population (0: skip it)",
     )
     args = p.parse_args()
     jax.config.update("jax_num_cpu_devices", args.cpu_devices)  # before the backend starts
@@ -295,6 +304,14 @@ def main() -> None:
             flush=True,
         )
 
+    if rows:
+        print_tables(rows, args, peak, n_dev)
+    if args.checkpoint_steps:
+        checkpoint_overhead(args, data, tokens)
+
+
+def print_tables(rows, args, peak: float, n_dev: int) -> None:
+    """The throughput table and the whole-grid times."""
     print(
         f"\nMLP: Metz grid, 36 trials (12 lrs x 3 seeds) per width, 3 hidden layers, batch "
         f"{METZ_BATCH}. Transformer (2 blocks, 4 heads) and LSTM (2 layers): {len(LM_LRS) * len(LM_SEEDS)} trials ("
@@ -329,6 +346,45 @@ def main() -> None:
             f"whole {model} grid ({len(mine)} sizes, {sum(r['trials'] for r in mine)} trials): "
             f"(a) {t_plain:.1f} s, (b) {t_engine:.1f} s, {t_plain / t_engine:.2f}x"
         )
+
+
+def checkpoint_overhead(args, data, tokens) -> None:
+    """Cost of training in segments and of saving checkpoints between them.
+
+    One population (Metz MLP width 192, 4 learning rates, batch 128), trained by the
+    engine (i) in one segment, (ii) in its default segments of about a second and
+    (iii) in those segments with the default checkpoints (every 5 s, to a temporary
+    folder). Best of ``--rounds`` interleaved timings of each, run time only.
+    """
+    import tempfile
+
+    from cs324scale.train.checkpoint import Checkpointer
+
+    cfg = MLPConfig(width=192)
+    lrs, seeds = [1e-3, 2e-3, 3e-3, 5e-3], [0, 0, 0, 0]
+    steps = args.checkpoint_steps
+    val = jnp.asarray(engine.eval_windows(data.val, cfg, n_windows=1024, batch_size=METZ_BATCH))
+    best = {"one segment": None, "segments": None, "segments + checkpoints": None}
+    saves = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for r in range(args.rounds):
+            for name in best:
+                ckpt = Checkpointer(tmp) if "checkpoints" in name else None
+                out = engine.run_population(
+                    cfg, lrs, seeds, steps=steps, batch_size=METZ_BATCH, train_tokens=tokens,
+                    val_windows=val, segment_s=1e9 if name == "one segment" else 1.0,
+                    checkpointer=ckpt, call_id=f"bench{r}" if ckpt else None,
+                )
+                if ckpt is not None:
+                    saves = max(saves, sum(1 for _ in Path(tmp).glob("*.npz")))
+                best[name] = out if best[name] is None or out.run_s < best[name].run_s else best[name]
+    base = best["one segment"].run_s
+    print(f"\nCheckpoints: MLP width 192, {len(lrs)} trials x {steps} steps, batch {METZ_BATCH}; run time, "
+          f"best of {args.rounds}")
+    print("| engine | run s | vs one segment | of which saving |")
+    print("|---|---:|---:|---:|")
+    for name, out in best.items():
+        print(f"| {name} | {out.run_s:.2f} | {out.run_s / base - 1:+.1%} | {out.checkpoint_s:.2f} s |")
 
 
 if __name__ == "__main__":

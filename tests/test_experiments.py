@@ -189,11 +189,23 @@ def test_reproduction_check_same_build_is_tight_and_other_builds_use_the_seed_sp
     here = jax.devices()[0]
     if built["device_kind"] != f"{here.platform}:{here.device_kind}":
         pytest.skip("the shipped sweep was made on another device kind")
+    from cs324scale.experiments import reproduction
+
+    for record in sp.provenance:  # the same CPU and engine as the shipped sweep's
+        monkeypatch.setitem(record, "cpu", "x86_64:avx512f")
+        monkeypatch.setitem(record, "engine", reproduction.ENGINE_VERSION)
+    monkeypatch.setattr(reproduction, "cpu_features", lambda: "x86_64:avx512f")
     exact = lx.reproduction_check(sp, live)
     assert exact.same_build and exact.max_gap == 0.0 and exact.tolerance == lx.SAME_BUILD_TOLERANCE
     nudged = dc.replace(live, final_loss=live.final_loss + 1e-3)
     assert lx.reproduction_check(sp, nudged).max_gap > lx.SAME_BUILD_TOLERANCE  # the tight check fails
 
+    monkeypatch.setattr(reproduction, "cpu_features", lambda: "x86_64:avx2")  # same jax, other CPU
+    assert not lx.reproduction_check(sp, nudged).same_build
+    monkeypatch.setattr(reproduction, "cpu_features", lambda: "x86_64:avx512f")
+    for record in sp.provenance:  # same jax and CPU, another engine version
+        monkeypatch.setitem(record, "engine", reproduction.ENGINE_VERSION - 1)
+    assert not lx.reproduction_check(sp, nudged).same_build
     monkeypatch.setattr(jax, "__version__", "0.0.1")
     other = lx.reproduction_check(sp, nudged)
     assert not other.same_build

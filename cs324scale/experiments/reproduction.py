@@ -13,6 +13,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..train.results import SweepResults
+from ..train.store import ENGINE_VERSION, cpu_features
 
 # Lecture 02 retrains a slice of a shipped sweep and compares final losses. On the build
 # that produced the sweep (same jax, same device kind) the slice reproduces it to float32
@@ -30,7 +31,7 @@ class Reproduction(NamedTuple):
 
     max_gap: float  # max |live - shipped| final loss over the trials, nats
     tolerance: float  # nats
-    same_build: bool  # live run on the shipped sweep's jax version and device kind
+    same_build: bool  # live run on the shipped sweep's jax version, device kind and CPU
     seed_sd: float  # pooled SD of the shipped final loss across seeds at the slice's configs
     basis: str  # one sentence: what the tolerance is and why
 
@@ -38,8 +39,10 @@ class Reproduction(NamedTuple):
 def reproduction_check(shipped: SweepResults, live: SweepResults) -> Reproduction:
     """Compare ``live`` trials with the same (config, lr, seed) in ``shipped``.
 
-    Same build: tolerance ``SAME_BUILD_TOLERANCE``. Another build (jax version or device
-    kind): two runs whose trajectories have decorrelated like two seeds differ with SD
+    Same build: tolerance ``SAME_BUILD_TOLERANCE``. Another build (jax version, device
+    kind, engine version, or on CPU the host's vector unit,
+    :func:`~cs324scale.train.store.cpu_features`; a sweep that did not record its CPU
+    counts as another build): two runs whose trajectories have decorrelated like two seeds differ with SD
     ``sqrt(2) * seed_sd``, so the tolerance is ``CROSS_BUILD_SDS * sqrt(2) * seed_sd``.
     """
     import jax
@@ -68,6 +71,10 @@ def reproduction_check(shipped: SweepResults, live: SweepResults) -> Reproductio
     built = shipped.provenance[0]
     here = f"{jax.devices()[0].platform}:{jax.devices()[0].device_kind}"
     same = built.get("jax_version") == jax.__version__ and built.get("device_kind") == here
+    if same and jax.devices()[0].platform == "cpu":
+        # XLA compiles for the host's vector unit: AVX-512 and AVX2 round differently.
+        same = built.get("cpu") == cpu_features()
+    same = same and built.get("engine", 1) == ENGINE_VERSION  # sweeps before the field: version 1
     if same:
         tol = SAME_BUILD_TOLERANCE
         basis = (
@@ -77,8 +84,9 @@ def reproduction_check(shipped: SweepResults, live: SweepResults) -> Reproductio
     else:
         tol = CROSS_BUILD_SDS * np.sqrt(2) * seed_sd
         basis = (
-            f"another build (shipped: jax {built.get('jax_version')}, {built.get('device_kind')}; "
-            f"here: jax {jax.__version__}, {here}): chaotic training decorrelates, so the "
+            f"another build (shipped: jax {built.get('jax_version')}, {built.get('device_kind')}, "
+            f"CPU {built.get('cpu', 'not recorded')}, engine {built.get('engine', 1)}; here: jax "
+            f"{jax.__version__}, {here}, CPU {cpu_features()}, engine {ENGINE_VERSION}): chaotic training decorrelates, so the "
             f"tolerance is {CROSS_BUILD_SDS:g} x sqrt(2) x seed SD {seed_sd:.3f} = {tol:.3f} nats"
         )
     return Reproduction(float(max(gaps)), float(tol), bool(same), seed_sd, basis)

@@ -1,25 +1,31 @@
-"""Run a population of trials of one model shape as one compiled, sharded program.
+"""Run a population of trials of one model shape as compiled, sharded programs.
 
 A *trial* is a pure function of (config, optimizer, schedule, steps, learning rate,
 seed): the seed gives the initialisation key and the key of every batch; the learning
 rate is traced data, so one compilation serves every learning rate and seed of a
-shape. The training loop is the kit's one loop (:mod:`cs324scale.train.loop`), run as a
-``jax.lax.scan``.
+shape. The training loop is the kit's one loop (:mod:`cs324scale.train.loop`).
 
-A population of trials runs as ``jax.lax.map(trial, ..., batch_size=k)``: ``k`` trials
-at a time are vectorised with ``vmap`` and the chunks run one after another.
-:func:`trials_per_chunk` chooses ``k`` (all trials on accelerators and for tiny models on
-CPU, where batching pays; on CPU for larger models, pairs of Transformers, whose
-attention matmuls stay small, and 1 for the others, where batched matmuls lose to plain
-ones). The trial axis is split across local devices with ``jax.shard_map`` over a
-one-axis :class:`jax.sharding.Mesh`; :func:`devices_for` chooses how many (every local
-device, up to one per trial).
+A population is trained by three programs (:func:`trial_parts`): initialise, advance
+every trial by a segment of steps (a ``fori_loop`` whose first step and length are
+traced, so segments of any length share one compilation), evaluate. The host runs the
+segments back to back, about a second each, and between them can report progress and
+save a checkpoint (:mod:`cs324scale.train.checkpoint`), so an interrupted call resumes
+from its last save. Each program maps over the trials as ``jax.lax.map(...,
+batch_size=k)``: ``k`` trials at a time are vectorised with ``vmap`` and the chunks run
+one after another. :func:`trials_per_chunk` chooses ``k`` (all trials on accelerators
+and for tiny models on CPU, where batching pays; on CPU for larger models, pairs of
+Transformers, whose attention matmuls stay small, and 1 for the others, where batched
+matmuls lose to plain ones). The trial axis is split across devices with
+``jax.shard_map`` over a one-axis :class:`jax.sharding.Mesh`; :func:`devices_for`
+chooses how many (every device, up to one per trial). Under ``jax.distributed`` the
+mesh spans every process's devices: each process trains the trials of its own devices.
 """
 
 from __future__ import annotations
 
 import functools
 import time
+from collections.abc import Callable
 from typing import NamedTuple
 
 import jax
@@ -27,9 +33,10 @@ import jax.numpy as jnp
 import numpy as np
 from jax.sharding import PartitionSpec as P
 
+from .checkpoint import Checkpointer
 from .data import sample_windows
 from .flops import flops_per_step
-from .loop import make_loop, run_steps, sampled_windows, sequential_windows
+from .loop import make_loop, sampled_windows, sequential_windows
 from .models import model_for
 from .optim import Optimizer, Schedule
 
@@ -50,19 +57,43 @@ class TrialOutput(NamedTuple):
     Attributes:
         losses: training loss at every step, ``(n, steps)`` (non-finite after divergence).
         val_loss: validation loss after the last step, ``(n,)``.
-        compile_s: seconds spent compiling (0 when the program was cached).
-        run_s: seconds spent running the compiled program.
+        compile_s: seconds spent compiling (0 when the programs were cached).
+        run_s: seconds from the first step to the results on the host, checkpoints included.
+        resumed_step: the step the call resumed from (0: it started afresh).
+        checkpoint_s: seconds of ``run_s`` spent saving checkpoints.
+        local: ``(n,)`` bool, the trials this process's devices trained (all of them in a
+            single-process run; a share of them under ``jax.distributed``).
     """
 
     losses: np.ndarray
     val_loss: np.ndarray
     compile_s: float = 0.0
     run_s: float = 0.0
+    resumed_step: int = 0
+    checkpoint_s: float = 0.0
+    local: np.ndarray | None = None
 
 
-def make_trial(cfg, *, steps: int, batch_size: int, optimizer: Optimizer, schedule: Schedule,
-               sampling: str = "random"):
-    """Build ``trial(train_tokens, val_windows, lr, seed) -> (losses (steps,), val_loss ())``.
+class TrialParts(NamedTuple):
+    """One trial as three pure, unjitted functions (from :func:`trial_parts`).
+
+    Attributes:
+        init: ``init(lr, seed) -> carry``, the state before step 0: ``(params, opt_state,
+            losses)`` with ``losses`` a ``(steps,)`` buffer of zeros.
+        advance: ``advance(train_tokens, carry, lr, seed, start, n) -> carry``, steps
+            ``start .. start + n - 1`` (``start`` and ``n`` may be traced, so one compiled
+            program runs segments of any length), each step's loss written into the buffer.
+        evaluate: ``evaluate(val_windows, carry) -> val_loss``, the mean validation loss.
+    """
+
+    init: Callable
+    advance: Callable
+    evaluate: Callable
+
+
+def trial_parts(cfg, *, steps: int, batch_size: int, optimizer: Optimizer, schedule: Schedule,
+                sampling: str = "random") -> TrialParts:
+    """The parts of one trial that the engine compiles; see :class:`TrialParts`.
 
     Args:
         cfg: a registered model config.
@@ -72,22 +103,50 @@ def make_trial(cfg, *, steps: int, batch_size: int, optimizer: Optimizer, schedu
         sampling: ``"random"`` (windows at random starts, drawn with the seed's data key)
             or ``"sequential"`` (the tokens read once, in order, the same for every seed).
 
-    Returns:
-        A pure, unjitted function of one trial; ``val_windows`` is ``(n_eval_chunks,
-        batch, L)`` int32, the same for every trial.
+    Batch ``t`` depends only on the seed and ``t``, so a run split into segments at any
+    steps computes exactly what one unbroken loop computes.
     """
     loop = make_loop(cfg, optimizer=optimizer, schedule=schedule, steps=steps)
 
-    def trial(train_tokens, val_windows, lr, seed):
-        k_init, k_data = jax.random.split(jax.random.key(seed))
+    def init(lr, seed):
+        k_init, _ = jax.random.split(jax.random.key(seed))
         params, state = loop.init(lr, k_init)
+        return params, state, jnp.zeros((steps,), jnp.float32)
+
+    def advance(train_tokens, carry, lr, seed, start, n):
         if sampling == "sequential":
             windows_at = sequential_windows(loop, train_tokens, batch_size)
         else:
-            windows_at = sampled_windows(loop, train_tokens, batch_size, k_data)
-        params, _, losses, _ = run_steps(loop, params, state, lr, windows_at=windows_at, n=steps)
-        val = jax.lax.map(lambda w: loop.loss(params, w), val_windows).mean()
-        return losses, val
+            windows_at = sampled_windows(loop, train_tokens, batch_size, jax.random.split(jax.random.key(seed))[1])
+
+        def body(t, c):
+            params, state, losses = c
+            params, state, loss = loop.step(params, state, lr, windows_at(t))
+            return params, state, losses.at[t].set(loss.astype(jnp.float32))
+
+        return jax.lax.fori_loop(start, start + n, body, carry)
+
+    def evaluate(val_windows, carry):
+        params = carry[0]
+        return jax.lax.map(lambda w: loop.loss(params, w), val_windows).mean()
+
+    return TrialParts(init, advance, evaluate)
+
+
+def make_trial(cfg, *, steps: int, batch_size: int, optimizer: Optimizer, schedule: Schedule,
+               sampling: str = "random"):
+    """Build ``trial(train_tokens, val_windows, lr, seed) -> (losses (steps,), val_loss ())``.
+
+    The parts of :func:`trial_parts` run back to back, as one pure, unjitted function: a
+    reference for the engine's segmented programs (``val_windows`` is ``(n_eval_chunks,
+    batch, L)`` int32, the same for every trial).
+    """
+    parts = trial_parts(cfg, steps=steps, batch_size=batch_size, optimizer=optimizer,
+                        schedule=schedule, sampling=sampling)
+
+    def trial(train_tokens, val_windows, lr, seed):
+        carry = parts.advance(train_tokens, parts.init(lr, seed), lr, seed, 0, steps)
+        return carry[2], parts.evaluate(val_windows, carry)
 
     return trial
 
@@ -118,7 +177,7 @@ def trials_per_chunk(cfg, n_trials: int, *, batch_size: int, platform: str | Non
 
 
 def devices_for(n_trials: int, *, available: int | None = None) -> int:
-    """How many local devices to split a population's trials over: all of them.
+    """How many devices to split a population's trials over: all of them.
 
     The one place that chooses the device count (with :func:`trials_per_chunk` for the
     vmap/lax.map choice on each device). Every device is used, on CPU too: with
@@ -126,42 +185,126 @@ def devices_for(n_trials: int, *, available: int | None = None) -> int:
     per core) beat one trial at a time with every core on each matmul at every Metz
     width measured (64 to 1024). Measured on two quiet cores (Metz MLP, batch 128, marginal ms per trial-step,
     1 device vs 2): width 256 1.37 vs 0.97, width 512 4.52 vs 3.51, width 1024 14.1 vs
-    11.9; ``bench/bench_train.py`` prints both columns.
+    11.9; ``bench/bench_train.py`` prints both columns. Under ``jax.distributed`` the
+    devices are every process's (``jax.device_count()``).
 
     Args:
         n_trials: trials in the population.
-        available: local devices (``jax.local_device_count()`` when None).
+        available: devices (``jax.device_count()``: every process's, when None).
 
     Returns:
         A device count in ``1..min(available, n_trials)``.
     """
-    available = jax.local_device_count() if available is None else int(available)
+    available = jax.device_count() if available is None else int(available)
     return max(1, min(available, int(n_trials)))
 
 
+class _Programs(NamedTuple):
+    init: Callable
+    advance: Callable
+    evaluate: Callable
+    mesh: jax.sharding.Mesh
+
+
+def _mesh_devices(n_devices: int) -> list:
+    """The first ``n_devices`` devices of this process, or of every process under
+    ``jax.distributed`` (a global mesh: each process runs its own devices' share)."""
+    pool = jax.devices() if jax.process_count() > 1 else jax.local_devices()
+    return pool[:n_devices]
+
+
 @functools.lru_cache(maxsize=64)
-def _compiled(cfg, steps, batch_size, optimizer, schedule, per_device, n_devices, chunk,
-              sampling="random"):
-    trial = make_trial(
-        cfg, steps=steps, batch_size=batch_size, optimizer=optimizer, schedule=schedule,
-        sampling=sampling,
+def _programs(cfg, steps, batch_size, optimizer, schedule, per_device, n_devices, chunk,
+              sampling="random") -> _Programs:
+    parts = trial_parts(cfg, steps=steps, batch_size=batch_size, optimizer=optimizer,
+                        schedule=schedule, sampling=sampling)
+    size = chunk if chunk > 1 else None
+
+    def init(lrs, seeds):
+        return jax.lax.map(lambda a: parts.init(*a), (lrs, seeds), batch_size=size)
+
+    def advance(tokens, carry, lrs, seeds, start, n):
+        return jax.lax.map(lambda a: parts.advance(tokens, a[0], a[1], a[2], start, n),
+                           (carry, lrs, seeds), batch_size=size)
+
+    def evaluate(val_windows, carry):
+        return jax.lax.map(lambda c: parts.evaluate(val_windows, c), carry, batch_size=size)
+
+    mesh = jax.sharding.Mesh(np.array(_mesh_devices(n_devices)), (TRIAL_AXIS,))
+    t, r = P(TRIAL_AXIS), P()
+
+    def sharded(f, in_specs, **jit_kw):
+        return jax.jit(jax.shard_map(f, mesh=mesh, in_specs=in_specs, out_specs=t, check_vma=False), **jit_kw)
+
+    donate = {} if mesh.devices.flat[0].platform == "cpu" else {"donate_argnums": (1,)}
+    return _Programs(
+        sharded(init, (t, t)),
+        sharded(advance, (r, t, t, t, r, r), **donate),
+        sharded(evaluate, (r, t)),
+        mesh,
     )
 
-    def local(train_tokens, val_windows, lrs, seeds):
-        def one(args):
-            return trial(train_tokens, val_windows, *args)
 
-        return jax.lax.map(one, (lrs, seeds), batch_size=chunk if chunk > 1 else None)
+def _global(host: np.ndarray, sharding) -> jax.Array:
+    """A (possibly multi-process) global array whose every process holds all of ``host``."""
+    host = np.asarray(host)
+    return jax.make_array_from_callback(host.shape, sharding, lambda idx: host[idx])
 
-    mesh = jax.make_mesh((n_devices,), (TRIAL_AXIS,), devices=jax.local_devices()[:n_devices])
-    sharded = jax.shard_map(
-        local,
-        mesh=mesh,
-        in_specs=(P(), P(), P(TRIAL_AXIS), P(TRIAL_AXIS)),
-        out_specs=(P(TRIAL_AXIS), P(TRIAL_AXIS)),
-        check_vma=False,
-    )
-    return jax.jit(sharded), mesh
+
+def _to_host(x: jax.Array) -> np.ndarray:
+    """The whole of ``x`` on this host (gathered from every process if needed)."""
+    if x.is_fully_addressable:
+        return np.asarray(x)
+    from jax.experimental import multihost_utils
+
+    return np.asarray(multihost_utils.process_allgather(x, tiled=True))
+
+
+def _agree(value):
+    """Process 0's ``value`` on every process (itself in a single-process run)."""
+    if jax.process_count() == 1:
+        return value
+    from jax.experimental import multihost_utils
+
+    return multihost_utils.broadcast_one_to_all(np.asarray(value))
+
+
+def _local_arrays(carry) -> dict[str, np.ndarray]:
+    """This process's shards of every leaf of ``carry``, named ``"<leaf>@<first trial>"``."""
+    out = {}
+    for i, leaf in enumerate(jax.tree.leaves(carry)):
+        for shard in leaf.addressable_shards:
+            start = shard.index[0].start or 0
+            out[f"{i}@{start}"] = np.asarray(shard.data)
+    return out
+
+
+def _restore(arrays: dict[str, np.ndarray], like) -> object | None:
+    """The carry saved by :func:`_local_arrays`, sharded like ``like``; None on mismatch."""
+    leaves, treedef = jax.tree.flatten(like)
+    out = []
+    for i, leaf in enumerate(leaves):
+        mine = {}
+        for shard in leaf.addressable_shards:
+            start = shard.index[0].start or 0
+            data = arrays.get(f"{i}@{start}")
+            if data is None or data.shape != shard.data.shape or data.dtype != shard.data.dtype:
+                return None
+            mine[start] = data
+        out.append(jax.make_array_from_callback(
+            leaf.shape, leaf.sharding, lambda idx, mine=mine: mine[idx[0].start or 0]))
+    return jax.tree.unflatten(treedef, out)
+
+
+def _compile(which: str, fn, sig, *args):
+    key = (which, *sig)
+    exe = _EXECUTABLES.get(key)
+    if exe is None:  # compile ahead of time, so compile and run times are reported apart
+        exe = fn.lower(*args).compile()
+        if len(_EXECUTABLES) >= 96:
+            _EXECUTABLES.pop(next(iter(_EXECUTABLES)))
+        _EXECUTABLES[key] = exe
+    return exe
 
 
 def run_population(
@@ -178,8 +321,20 @@ def run_population(
     devices: int | None = None,
     chunk: int | None = None,
     sampling: str = "random",
+    checkpointer: Checkpointer | None = None,
+    call_id: str | None = None,
+    on_step: Callable[[int], None] | None = None,
+    on_resume: Callable[[int], None] | None = None,
+    segment_s: float = 1.0,
 ) -> TrialOutput:
-    """Train every (learning rate, seed) pair for one model shape in one program.
+    """Train every (learning rate, seed) pair for one model shape.
+
+    Three compiled programs per shape (initialise, advance a segment of steps, evaluate),
+    each sharded over the devices; the host runs the segments back to back, choosing
+    their length so each takes about ``segment_s`` seconds (no recompilation: the
+    segment's first step and length are traced). Between segments the state may be
+    checkpointed and the progress reported. How the steps are cut into segments never
+    changes the numbers: a resumed run equals an unbroken one, bit for bit on a CPU.
 
     Args:
         cfg: model config shared by all trials.
@@ -191,23 +346,35 @@ def run_population(
         val_windows: int32 array ``(n_chunks, batch, L)``.
         optimizer: an :class:`~cs324scale.train.optim.Optimizer` (Adam by default).
         schedule: a :class:`~cs324scale.train.optim.Schedule` (constant by default).
-        devices: how many local devices to shard over; chosen by :func:`devices_for`
-            when None.
+        devices: how many devices to shard over; chosen by :func:`devices_for` when None.
+            Under ``jax.distributed`` always every process's devices (each process takes
+            part in every program), padding a call with fewer trials than devices.
         chunk: trials vectorised together per device; chosen by :func:`trials_per_chunk`
             when None.
-        sampling: ``"random"`` or ``"sequential"`` windows (:func:`make_trial`).
+        sampling: ``"random"`` or ``"sequential"`` windows (:func:`trial_parts`).
+        checkpointer: saves the state between segments and resumes from it
+            (:class:`~cs324scale.train.checkpoint.Checkpointer`); None: no checkpoints.
+        call_id: names this call's checkpoint (required with ``checkpointer``; under
+            ``jax.distributed`` each process needs its own, since each saves its shards).
+        on_step: called with the step reached after every segment.
+        on_resume: called with the step restored from a checkpoint, if any.
+        segment_s: target seconds per segment.
 
     Returns:
         A :class:`TrialOutput` with numpy arrays.
     """
     optimizer = Optimizer() if optimizer is None else optimizer
     schedule = Schedule() if schedule is None else schedule
+    if checkpointer is not None and not call_id:
+        raise ValueError("run_population(checkpointer=...) needs a call_id naming the call's checkpoint.")
     lrs = np.asarray(learning_rates, np.float32)
     sds = np.asarray(seeds, np.int32)
     n = len(lrs)
     if devices is None:
         devices = devices_for(n)
-    n_dev = max(1, min(int(devices), len(jax.local_devices()), n))
+    n_dev = max(1, min(int(devices), jax.device_count(), n))
+    if jax.process_count() > 1:  # every process runs every program: each needs a shard
+        n_dev = jax.device_count()
     per_device = -(-n // n_dev)
     pad = per_device * n_dev - n
     if pad:  # repeat the last trial so every device gets the same number
@@ -216,28 +383,70 @@ def run_population(
     if chunk is None:
         chunk = trials_per_chunk(cfg, per_device, batch_size=batch_size)
     chunk = int(min(max(chunk, 1), per_device))
-    setup = (cfg, int(steps), int(batch_size), optimizer, schedule, per_device, n_dev, chunk, sampling)
-    fn, mesh = _compiled(*setup)
-    rep = jax.sharding.NamedSharding(mesh, P())
-    split = jax.sharding.NamedSharding(mesh, P(TRIAL_AXIS))
-    args = (
-        jax.device_put(jnp.asarray(train_tokens, jnp.int32), rep),
-        jax.device_put(jnp.asarray(val_windows, jnp.int32), rep),
-        jax.device_put(lrs, split),
-        jax.device_put(sds, split),
-    )
-    sig = setup + tuple(a.shape for a in args[:2])
+    steps = int(steps)
+    setup = (cfg, steps, int(batch_size), optimizer, schedule, per_device, n_dev, chunk, sampling)
+    prog = _programs(*setup)
+    rep = jax.sharding.NamedSharding(prog.mesh, P())
+    split = jax.sharding.NamedSharding(prog.mesh, P(TRIAL_AXIS))
+    tokens = _global(np.asarray(train_tokens, np.int32), rep)
+    val = _global(np.asarray(val_windows, np.int32), rep)
+    g_lrs, g_sds = _global(lrs, split), _global(sds, split)
+    sig = setup + (tokens.shape, val.shape)
+
     t0 = time.perf_counter()
-    exe = _EXECUTABLES.get(sig)
-    if exe is None:  # compile ahead of time, so compile and run times are reported apart
-        exe = fn.lower(*args).compile()
-        if len(_EXECUTABLES) >= 32:
-            _EXECUTABLES.pop(next(iter(_EXECUTABLES)))
-        _EXECUTABLES[sig] = exe
+    init = _compile("init", prog.init, sig, g_lrs, g_sds)
+    carry = init(g_lrs, g_sds)
+    advance = _compile("advance", prog.advance, sig, tokens, carry, g_lrs, g_sds, np.int32(0), np.int32(1))
+    evaluate = _compile("evaluate", prog.evaluate, sig, val, carry)
     t1 = time.perf_counter()
-    losses, val = exe(*args)
-    losses, val = np.asarray(losses)[:n], np.asarray(val)[:n]
-    return TrialOutput(losses, val, t1 - t0, time.perf_counter() - t1)
+
+    step, ckpt_s = 0, 0.0
+    if checkpointer is not None:
+        saved = checkpointer.load(call_id)
+        restored = None if saved is None else _restore(saved[1], carry)
+        mine = saved[0] if restored is not None else 0
+        step = int(np.min(_gather_ints(mine)))  # every process resumes, or none does
+        if step > 0 and mine == step:
+            carry = restored
+            if on_resume is not None:
+                on_resume(step)
+        else:
+            step = 0
+        checkpointer.start(step)
+    resumed = step
+    n_next = min(steps - step, 16)  # a short first segment measures the speed
+    while step < steps:
+        n_seg = int(_agree(np.int32(min(n_next, steps - step))))
+        s0 = time.perf_counter()
+        carry = advance(tokens, carry, g_lrs, g_sds, np.int32(step), np.int32(n_seg))
+        jax.block_until_ready(carry)
+        per_step = (time.perf_counter() - s0) / n_seg
+        step += n_seg
+        if on_step is not None:
+            on_step(step)
+        target = segment_s
+        if checkpointer is not None and step < steps:
+            if bool(_agree(np.bool_(checkpointer.due(step)))):
+                c0 = time.perf_counter()
+                checkpointer.save(call_id, step, _local_arrays(carry))
+                ckpt_s += time.perf_counter() - c0
+            target = min(target, max(checkpointer.seconds_until_due(), 0.05))
+        n_next = max(1, int(target / max(per_step, 1e-9)))
+    losses, vals = carry[2], evaluate(val, carry)
+    local = np.zeros(len(lrs), bool)
+    for shard in vals.addressable_shards:
+        local[shard.index[0]] = True
+    losses, vals = _to_host(losses)[:n], _to_host(vals)[:n]
+    return TrialOutput(losses, vals, t1 - t0, time.perf_counter() - t1, resumed, ckpt_s, local[:n])
+
+
+def _gather_ints(value: int) -> np.ndarray:
+    """``value`` of every process, as an array (one entry in a single-process run)."""
+    if jax.process_count() == 1:
+        return np.array([value])
+    from jax.experimental import multihost_utils
+
+    return np.asarray(multihost_utils.process_allgather(np.array([value], np.int64))).ravel()
 
 
 _EXECUTABLES: dict = {}

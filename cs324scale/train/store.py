@@ -16,11 +16,15 @@ import hashlib
 import json
 import math
 import os
+import platform
 import sqlite3
 import subprocess
 from pathlib import Path
 
-ENGINE_VERSION = 1  # bump when a change alters trial results, so old rows are not reused
+# Bump when a change alters trial results, so old rows are not reused. 2: trials train in
+# segments of steps (checkpointable); vmapped populations round differently from 1's
+# single program, so results agree with version 1's to within the seed spread, not bitwise.
+ENGINE_VERSION = 2
 
 _COLUMNS = (
     "key",
@@ -85,6 +89,31 @@ def git_commit() -> str | None:
     return out.stdout.strip() or None if out.returncode == 0 else None
 
 
+@functools.lru_cache(maxsize=1)
+def cpu_features() -> str:
+    """The host CPU as XLA's CPU compiler sees it: architecture and widest vector unit.
+
+    XLA generates CPU code for the host's instruction set, so the same jax version rounds
+    differently on an AVX-512 and an AVX2 machine: ``"x86_64:avx512f"``, ``"x86_64:avx2"``,
+    ``"aarch64:sve"``, ``"aarch64:asimd"``, or the bare architecture where the features
+    cannot be read (``/proc/cpuinfo`` is Linux-only).
+    """
+    machine = platform.machine().lower() or "unknown"
+    flags: set[str] = set()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.lower().startswith(("flags", "features")):
+                    flags = set(line.split(":", 1)[1].split())
+                    break
+    except OSError:
+        pass
+    for feature in ("avx512f", "avx2", "avx", "sve", "asimd"):
+        if feature in flags:
+            return f"{machine}:{feature}"
+    return machine
+
+
 def provenance(*, wall_time_s: float) -> dict:
     """Where and when a result was produced (stored with every trial)."""
     import jax
@@ -98,6 +127,9 @@ def provenance(*, wall_time_s: float) -> dict:
         "git_commit": git_commit(),
         "device_kind": f"{dev.platform}:{dev.device_kind}",
         "device_count": len(jax.local_devices()),
+        "process": f"{jax.process_index()}/{jax.process_count()}",  # jax.distributed: which process
+        "cpu": cpu_features(),
+        "engine": ENGINE_VERSION,
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "wall_time_s": round(float(wall_time_s), 4),
     }

@@ -8,13 +8,17 @@ FLOP budget, then runs each model shape as one compiled program (see
 from __future__ import annotations
 
 import dataclasses
+import os
 import time
 from collections.abc import Sequence
 
+import jax
 import numpy as np
 
 from .._checks import as_int, as_int_array, as_positive_array
 from .budget import FlopBudget
+from .checkpoint import Checkpointer
+from .checkpoint import call_id as checkpoint_call_id
 from .data import CharData, shakespeare
 from .engine import eval_windows, run_population
 from .flops import trial_flops
@@ -22,6 +26,7 @@ from .loop import tokens_read
 from .mlp import MLPConfig
 from .models import model_for
 from .optim import Optimizer, Schedule
+from .progress import SweepProgress
 from .results import SweepResults
 from .store import ResultStore, provenance, trial_key
 
@@ -81,6 +86,7 @@ def run_sweep(
     max_trials_per_call: int | None = None,
     progress: bool = True,
     sampling: str = "random",
+    checkpoints: Checkpointer | str | os.PathLike | bool | None = None,
 ) -> SweepResults:
     """Train every (config, learning rate, seed) combination and return a results table.
 
@@ -113,12 +119,23 @@ def run_sweep(
             :func:`~cs324scale.train.engine.devices_for`).
         max_trials_per_call: at most this many trials per compiled call (default: all
             trials of a shape); smaller calls commit results more often.
-        progress: show a ``tqdm`` progress bar (trials/s).
+        progress: show a ``tqdm`` progress bar: trials done, trials in flight and their
+            step, the time left; and say what a resumed sweep reused.
         sampling: ``"random"`` (default): each step draws windows at random starts with
             the seed's data key, so a long run revisits text. ``"sequential"``: every
             trial reads the training tokens once, in order (the seed then sets only the
             initialisation); the data must hold ``steps x batch_size x (window - 1) + 1``
             tokens, so no token is trained on twice.
+        checkpoints: mid-call checkpoints, so a call killed part-way resumes from its
+            last save (:mod:`~cs324scale.train.checkpoint`). None (default): every 5 s of
+            training, in the folder ``<store>.checkpoints`` beside a store file, and none
+            for an in-memory store; a folder: there; a
+            :class:`~cs324scale.train.checkpoint.Checkpointer`: as configured; False: none.
+
+    Under ``jax.distributed`` (several processes, each with its own devices) every
+    process calls ``run_sweep`` with the same arguments and the same ``store`` path: the
+    store as process 0 reads it decides what is left, each call's trials are spread over
+    every process's devices, and each process commits the trials its devices trained.
 
     Returns:
         A :class:`~cs324scale.train.results.SweepResults`, trials ordered config-major,
@@ -168,6 +185,7 @@ def run_sweep(
             )
     if store is None or not isinstance(store, ResultStore):
         store = ResultStore(store)
+    checkpointer = _checkpointer(checkpoints, store)
 
     train = {
         "steps": steps,
@@ -190,18 +208,21 @@ def run_sweep(
     if len(set(keys)) != len(keys):
         raise ValueError("The grid repeats a (config, learning rate, seed); pass each once.")
     found = store.get_many(keys)
-    todo = [t for t in trials if t[3] not in found]
+    # every process runs the same calls: the store as process 0 sees it decides
+    done = np.asarray(_agree(np.array([k in found for k in keys], bool)), bool)
+    todo = [t for t, d in zip(trials, done, strict=True) if not d]
     cost = sum(trial_flops(t[0], steps=steps, batch_size=batch_size) for t in todo)
+    lead = jax.process_index() == 0
     if budget is not None:
-        print(
-            f"Sweep cost estimate: {cost:.3g} FLOPs for {len(todo)} new trial(s) "
-            f"({len(found)} cached, free); budget remaining {budget.remaining:.3g} FLOPs."
-        )
+        if lead:
+            print(
+                f"Sweep cost estimate: {cost:.3g} FLOPs for {len(todo)} new trial(s) "
+                f"({int(done.sum())} cached, free); budget remaining {budget.remaining:.3g} FLOPs."
+            )
         budget.check(cost, "this sweep")
 
-    from tqdm.auto import tqdm
-
-    with tqdm(total=len(todo), unit="trial", disable=not progress or not todo, desc="sweep") as bar:
+    bar = SweepProgress(len(trials), int(done.sum()), steps, enabled=progress and lead and bool(todo))
+    with bar:
         for c in configs:
             mine = [t for t in todo if t[0] == c]
             size = max_trials_per_call or max(1, len(mine))
@@ -220,20 +241,56 @@ def run_sweep(
                     eval_size,
                     devices,
                     sampling,
+                    checkpointer,
+                    bar,
                 )
-                bar.update(len(mine[i : i + size]))
 
     records = store.get_many(keys)
-    return SweepResults.from_records([records[k] for k in keys], cached=[k in found for k in keys])
+    missing = [k for k in keys if k not in records]
+    if missing:
+        raise ValueError(
+            f"{len(missing)} trial(s) are not in the store at {store.path}; under jax.distributed "
+            "every process must use the same store file (a folder every host can write)."
+        )
+    return SweepResults.from_records([records[k] for k in keys], cached=[bool(d) for d in done])
+
+
+def _checkpointer(checkpoints, store: ResultStore) -> Checkpointer | None:
+    if checkpoints is False:
+        return None
+    if isinstance(checkpoints, Checkpointer):
+        return checkpoints
+    if checkpoints is None or checkpoints is True:
+        if store.path is None:
+            return None
+        return Checkpointer(store.path.with_name(store.path.name + ".checkpoints"))
+    return Checkpointer(checkpoints)
+
+
+def _agree(value):
+    """Process 0's ``value`` on every process (itself in a single-process run)."""
+    if jax.process_count() == 1:
+        return value
+    from jax.experimental import multihost_utils
+
+    return multihost_utils.broadcast_one_to_all(value)
 
 
 def _run_call(
     call, cfg, data, store, budget, steps, batch_size, optimizer, schedule, curve_points,
-    eval_size, devices, sampling,
+    eval_size, devices, sampling, checkpointer, bar,
 ):
     import jax.numpy as jnp
 
     val = eval_windows(data.val, cfg, n_windows=eval_size, batch_size=batch_size)
+    base = checkpoint_call_id({
+        "trials": [t[3] for t in call],
+        "devices": devices,
+        "device_count": jax.device_count(),
+        "processes": jax.process_count(),
+    })
+    cid = base if jax.process_count() == 1 else f"{base}-p{jax.process_index()}"  # each saves its shards
+    bar.start_call(len(call))
     t0 = time.perf_counter()
     out = run_population(
         cfg,
@@ -247,17 +304,30 @@ def _run_call(
         val_windows=val,
         devices=devices,
         sampling=sampling,
+        checkpointer=checkpointer,
+        call_id=cid,
+        on_step=bar.step,
+        on_resume=bar.resumed,
     )
     prov = provenance(wall_time_s=(time.perf_counter() - t0) / len(call))
     prov["trials_in_call"] = len(call)
-    for (c, lr, seed, key), losses, v in zip(call, out.losses, out.val_loss, strict=True):
-        store.put(
-            trial_record(
-                key, c, lr=lr, seed=seed, losses=losses, val_loss=v, batch_size=batch_size,
-                optimizer=optimizer, schedule=schedule, dataset_size=len(data.train),
-                curve_points=curve_points, provenance=prov, sampling=sampling,
+    prov["resumed_step"] = out.resumed_step  # > 0: the call resumed from a mid-call checkpoint
+    for (c, lr, seed, key), losses, v, mine in zip(call, out.losses, out.val_loss, out.local, strict=True):
+        if mine:  # under jax.distributed each process commits its own devices' trials
+            store.put(
+                trial_record(
+                    key, c, lr=lr, seed=seed, losses=losses, val_loss=v, batch_size=batch_size,
+                    optimizer=optimizer, schedule=schedule, dataset_size=len(data.train),
+                    curve_points=curve_points, provenance=prov, sampling=sampling,
+                )
             )
-        )
+    if checkpointer is not None:
+        checkpointer.discard(cid)  # after the commits: a kill in between resumes, then skips
+    if jax.process_count() > 1:  # every process's commits are in before anyone reads them
+        from jax.experimental import multihost_utils
+
+        multihost_utils.sync_global_devices(f"cs324scale sweep call {base}")
+    bar.end_call(len(call))
     if budget is not None:
         flops = trial_flops(cfg, steps=steps, batch_size=batch_size)
         budget.charge(flops * len(call), f"{len(call)} trial(s) of {cfg}")
