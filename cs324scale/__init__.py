@@ -8,6 +8,7 @@ jax until a trainer or fitter is actually used::
     cs.published.chinchilla_points() # Epoch's replication of Hoffmann et al. Fig. 4
     cs.fit.PowerLaw().fit(x, y)      # scaling-law fitting (imports jax on first use)
     cs.checks.lab1.check_slope(...)  # the labs' check cells (course code, beside the library)
+    cs.storage.store_path()          # where sweeps keep results ($CS324SCALE_STORE)
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("scale", "published", "fit", "toys", "train", "plotting", "widgets", "checks", "flops", "experiments")
+_SUBMODULES = ("scale", "published", "fit", "toys", "train", "plotting", "widgets", "checks", "flops", "experiments",
+               "storage")
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from . import checks, experiments, fit, flops, published, scale, toys, train  # noqa: F401
+    from . import checks, experiments, fit, flops, published, scale, storage, toys, train  # noqa: F401
 
 
 def __getattr__(name: str):

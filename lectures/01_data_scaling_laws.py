@@ -41,6 +41,10 @@ import cs324scale  # noqa: E402
 print("jax", jax.__version__, "| devices:", jax.devices(), "| scale:", cs324scale.scale.mode())
 if not any(d.platform in ("gpu", "tpu") for d in jax.devices()):
     print("No GPU or TPU attached: running on CPU (on Colab: Runtime > Change runtime type).")
+USE_GOOGLE_DRIVE = False  # on Colab, True keeps sweep results and checkpoints on Google Drive
+if USE_GOOGLE_DRIVE:  # after a disconnect: reconnect, run this cell, rerun the cell that stopped
+    cs324scale.storage.use_google_drive()
+print(cs324scale.storage.describe())
 
 # %% slideshow={"slide_type": "skip"}
 import ipywidgets as widgets

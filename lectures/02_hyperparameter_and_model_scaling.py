@@ -42,6 +42,10 @@ import cs324scale  # noqa: E402
 print("jax", jax.__version__, "| devices:", jax.devices(), "| scale:", cs324scale.scale.mode())
 if not any(d.platform in ("gpu", "tpu") for d in jax.devices()):
     print("No GPU or TPU attached: running on CPU (on Colab: Runtime > Change runtime type).")
+USE_GOOGLE_DRIVE = False  # on Colab, True keeps sweep results and checkpoints on Google Drive
+if USE_GOOGLE_DRIVE:  # after a disconnect: reconnect, run this cell, rerun the cell that stopped
+    cs324scale.storage.use_google_drive()
+print(cs324scale.storage.describe())
 
 # %% slideshow={"slide_type": "skip"}
 import csv
@@ -61,6 +65,7 @@ cs.plotting.use_slide_style()
 # Experiment sizes: fast mode loads the shipped sweeps and reruns a slice; full mode
 # (a GPU) reruns every sweep at the papers' scale.
 RERUN = cs.scale.pick(fast=False, full=True)
+STORE = cs.storage.store_path()  # reruns resume from here ($CS324SCALE_STORE; Drive: setup cell)
 SLICE_WIDTHS = (16, 128)  # widths of the live re-run slice
 SLICE_LRS = cs.train.METZ_LEARNING_RATES[5:8]
 FIT_START, N_FIT, N_TUNE = 2, 9, 3  # fit widths 16-256; lr chosen on the middle 3 (45-91)
@@ -104,7 +109,7 @@ with cs.published.data_path("metz_extrapolation_blog_setup.csv").open() as fh:
 # context) is the kit's own choice.
 
 # %% slideshow={"slide_type": "fragment"}
-sp = ex.results("metz_sp", rerun=RERUN)
+sp = ex.results("metz_sp", rerun=RERUN, store=STORE)
 print("metz_sp:", ex.scale_note(sp))
 tuned_best = ex.tuning_report(sp)
 best_w = np.array([t.config.width for t in tuned_best])
@@ -345,7 +350,7 @@ cs.widgets.explorer(
 # hyperparameters transfer across widths. Next: the same 15 x 12 x 3 grid in muP.
 
 # %% slideshow={"slide_type": "fragment"}
-mup = ex.results("metz_mup", rerun=RERUN)
+mup = ex.results("metz_mup", rerun=RERUN, store=STORE)
 print("metz_mup:", ex.scale_note(mup))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
@@ -449,7 +454,7 @@ assert coord["standard"] > 0.5 > 0.25 > coord["mup"], coord
 # rates x 2 seeds (`metz_depth_mup`): lr* per depth and the best loss.
 
 # %% slideshow={"slide_type": "fragment"}
-dmup = ex.results("metz_depth_mup", rerun=RERUN)
+dmup = ex.results("metz_depth_mup", rerun=RERUN, store=STORE)
 depths, d_lrs, d_tab = dmup.grid("depth")
 d_star = ex.optimal_lr(d_lrs, d_tab)
 fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
@@ -492,7 +497,7 @@ assert depths[np.argmin(d_best)] in (2, 3) and d_best[-1] > d_best.min() + 0.1, 
 # LM (Kaplan et al. 2020, Fig. 7), each tuned over 5 learning rates.
 
 # %% slideshow={"slide_type": "subslide"}
-arch = ex.results("arch_transformer_lstm", rerun=RERUN)
+arch = ex.results("arch_transformer_lstm", rerun=RERUN, store=STORE)
 print("arch_transformer_lstm:", ex.scale_note(arch))
 assert all(t.interior for t in ex.tuning_report(arch)), "every configuration's best rate inside its grid"
 
@@ -558,7 +563,7 @@ assert arch_boot["LSTMConfig"].prediction_interval[1] < arch_boot["TransformerCo
 # SGD with momentum 0.9 (5 rates), 300 steps.
 
 # %% slideshow={"slide_type": "fragment"}
-opt = ex.results("optimizer_adam_sgd", rerun=RERUN)
+opt = ex.results("optimizer_adam_sgd", rerun=RERUN, store=STORE)
 print("optimizer_adam_sgd:", ex.scale_note(opt))
 which = opt.optimizer
 opt_groups = {o: ex.best_final(opt, mask=which == o) for o in ("adam", "sgd")}
@@ -598,7 +603,7 @@ assert a_lo < s_hi and s_lo < a_hi, "the note: the two exponents' intervals over
 # parameters. Titles: RMS scatter (in log loss) of one power law through all depths.
 
 # %% slideshow={"slide_type": "fragment"}
-dep = ex.results("depth", rerun=RERUN)
+dep = ex.results("depth", rerun=RERUN, store=STORE)
 assert all(t.interior for t in ex.tuning_report(dep)), "every configuration's best rate inside its grid"
 fig, axes = plt.subplots(1, 2, figsize=(12, 5), sharey=True)
 scatter = {}
@@ -757,7 +762,7 @@ assert abs(jumbo_shape**shape_slope - 1) < 0.01, "the text below: J1's change of
 # (D = characters seen; best of three learning rates per cell).
 
 # %% slideshow={"slide_type": "fragment"}
-mdg = ex.results("model_data_grid", rerun=RERUN)
+mdg = ex.results("model_data_grid", rerun=RERUN, store=STORE)
 print("model_data_grid:", ex.scale_note(mdg))
 table = ex.model_data_table(mdg)
 D_cols = np.geomspace(table.D[:, 4].min(), table.D[:, -1].min(), 8)  # reached by every model
@@ -849,7 +854,7 @@ plt.show()
 
 # %% slideshow={"slide_type": "fragment"}
 CO = ex.compute
-co_res = ex.results("compute_optimal", rerun=RERUN)
+co_res = ex.results("compute_optimal", rerun=RERUN, store=STORE)
 print("compute_optimal:", ex.scale_note(co_res))
 runs = CO.compute_runs(co_res)
 per_budget = [int((runs.budget == C).sum()) for C in runs.budgets]
@@ -1260,7 +1265,7 @@ assert round(expo_t2, 2) == 0.74 and 5e3 <= coef_t2 < 6e3 and 2.2e10 < need_1b <
 # validation curve; an early-stopped loss can sit a little above the curve's minimum.
 
 # %% slideshow={"slide_type": "fragment"}
-dlim = ex.results("data_limited", rerun=RERUN)
+dlim = ex.results("data_limited", rerun=RERUN, store=STORE)
 print("data_limited:", ex.scale_note(dlim))
 es = ex.data_limited.early_stopped(dlim)
 N_es, D_es = np.meshgrid(es.N, es.D, indexing="ij")
@@ -1352,7 +1357,7 @@ assert np.all(ratio > 10), "the notes: Kaplan's constants do not transfer"
 
 # %% slideshow={"slide_type": "fragment"}
 BS = ex.batch_size
-bs_res = ex.results("batch_size", rerun=RERUN)
+bs_res = ex.results("batch_size", rerun=RERUN, store=STORE)
 print("batch_size:", ex.scale_note(bs_res))
 trade = BS.tradeoff(bs_res)
 for j, b in enumerate(trade.batches):

@@ -31,7 +31,7 @@ def main(argv=None) -> int:
     size = p.add_mutually_exclusive_group()
     size.add_argument("--full", action="store_true", help="full scale even on a CPU")
     size.add_argument("--fast", action="store_true", help="CPU scale even on an accelerator")
-    p.add_argument("--store", default="build/sweeps.sqlite", help="resumable trial store")
+    p.add_argument("--store", default=None, help="resumable trial store (default: cs324scale.storage.store_path())")
     p.add_argument("--out", default=str(PACKAGE / "results"), help="folder for <name>.json")
     p.add_argument("--list", action="store_true", help="list the registered experiments and exit")
     p.add_argument(
@@ -62,7 +62,10 @@ def main(argv=None) -> int:
     if unknown:
         p.error(f"unknown experiment(s) {unknown}; registered: {sorted(EXPERIMENTS)}")
     full = True if args.full else False if args.fast else not scale.is_fast()
-    store = ResultStore(args.store)
+    from ..storage import store_path
+
+    store = ResultStore(args.store or store_path())
+    print(f"store: {store.path} (resumable; set CS324SCALE_STORE or --store to move it)", flush=True)
     for name in names:
         t0 = time.perf_counter()
         print(f"== {name} ({'full' if full else 'CPU'} scale) ==", flush=True)

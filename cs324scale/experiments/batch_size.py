@@ -399,7 +399,7 @@ def main(argv=None) -> int:
 
     p = argparse.ArgumentParser(prog="python -m cs324scale.experiments.batch_size")
     p.add_argument("--full", action="store_true", help="full scale")
-    p.add_argument("--store", default="build/sweeps.sqlite")
+    p.add_argument("--store", default=None, help="resumable trial store (default: cs324scale.storage.store_path())")
     p.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "results"))
     args = p.parse_args(argv)
     try:  # one CPU device per core, as `python -m cs324scale.experiments` does
@@ -407,7 +407,9 @@ def main(argv=None) -> int:
     except RuntimeError:
         pass
     t0 = time.perf_counter()
-    res = batch_size(full=args.full, store=args.store)
+    from ..storage import store_path
+
+    res = batch_size(full=args.full, store=args.store or store_path())
     noise = noise_scale_run(res)
     noise["meta"] = {"name": "batch_size_noise", "scale": "full" if args.full else "cpu",
                      "command": "python -m cs324scale.experiments.batch_size" + (" --full" if args.full else ""),

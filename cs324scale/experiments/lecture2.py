@@ -5,8 +5,8 @@ Each is registered, so a notebook loads its shipped results with
 ``cs.experiments.run_experiment(name)`` (full mode). The shipped files in
 ``cs324scale/results/`` were produced on two CPU cores, at the largest scale that fits,
 by ``python -m cs324scale.experiments NAME --fast`` (``make sweeps``), which resumes from
-``build/sweeps.sqlite``: every finished trial is kept, so an interrupted run loses
-nothing. ``full=True`` (a GPU) uses the larger grids below.
+the store of :func:`cs324scale.storage.store_path`: every finished trial is kept, and a
+call cut off mid-way continues from its last checkpoint. ``full=True`` (a GPU) uses the larger grids below.
 
 * ``metz_sp``: a width x learning-rate x seed grid (15 widths x 12 Adam rates x 3 seeds,
   more widths than Luke Metz's 12 x 12 x 3) of a 3-layer n-gram MLP on tiny Shakespeare
