@@ -120,3 +120,8 @@ def test_kill_9_mid_call_then_rerun_resumes_and_equals_an_unbroken_run(tmp_path)
     np.testing.assert_array_equal(resumed.final_loss, unbroken.final_loss)
     np.testing.assert_array_equal(resumed.curve, unbroken.curve)
     assert len(train.ResultStore(db)) == 4
+
+
+def test_run_sweep_rejects_a_checkpoint_setting_it_cannot_use():
+    with pytest.raises(ValueError, match="checkpoints must be"):
+        train.run_sweep(CFG, [1e-3], steps=5, checkpoints=5, progress=False)

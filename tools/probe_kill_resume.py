@@ -7,8 +7,8 @@ student's rerun after a Colab disconnect would pay them):
   batch 128). Times an uninterrupted run, then kills a second run at 70% of that wall
   time and times the rerun; compares the final losses with the uninterrupted run's.
 * ``--mode random``: the same sweep as 4 calls of 1 trial, killed ``--kills`` times at
-  random moments and rerun each time; then counts lost, duplicated and different
-  trials against an uninterrupted run.
+  random moments (within the time its remaining trials need) and rerun each time; then
+  counts lost, duplicated and different trials against an uninterrupted run.
 
 Run::
 
@@ -85,14 +85,14 @@ def random_kills(args, tmp: Path) -> None:
     ref, wall = timed_run(tmp / "ref.sqlite", args.steps, 1)
     store = tmp / "killed.sqlite"
     rng = random.Random(args.seed)
-    for k in range(args.kills):
-        when = rng.uniform(0.05, 0.95) * wall
+    n = 0
+    for k in range(args.kills):  # a random moment within what is left to train
+        when = rng.uniform(0.05, 0.95) * wall * max(4 - n, 1) / 4
         kill_at(store, args.steps, 1, when)
-        n = 0
         if store.exists():
             with sqlite3.connect(store) as c:
                 n = c.execute("SELECT COUNT(*) FROM trials").fetchone()[0]
-        print(f"kill {k + 1}: at {when:.1f} s, {n} trial(s) committed")
+        print(f"kill {k + 1}: at {when:.1f} s, {n} trial(s) committed", flush=True)
     out, _ = timed_run(store, args.steps, 1)
     with sqlite3.connect(store) as c:
         rows, distinct = c.execute("SELECT COUNT(*), COUNT(DISTINCT key) FROM trials").fetchone()

@@ -20,17 +20,21 @@ describe the experiment::
     res.diverged                                 # NaN/inf losses are recorded, not raised
 
 Every trial is a pure function of (config, learning rate, seed). All trials of one
-shape run as one compiled ``lax.scan`` program (vmapped or mapped, chosen by
-:func:`~cs324scale.train.engine.trials_per_chunk`), sharded over all local devices
-(a Colab TPU's 8 cores, every GPU of a box). On a multi-core CPU, asking jax for one
-CPU device per core before it starts, ``jax.config.update("jax_num_cpu_devices", 2)``,
-lets small trials run side by side instead of sharing both cores.
+shape train together in compiled programs (vmapped or mapped, chosen by
+:func:`~cs324scale.train.engine.trials_per_chunk`), sharded over all devices (a Colab
+TPU's 8 cores, every GPU of a box, or every process's under ``jax.distributed``), in
+segments of about a second with a checkpoint every few seconds
+(:mod:`~cs324scale.train.checkpoint`), so a call killed mid-way resumes where it was.
+On a multi-core CPU, asking jax for one CPU device per core before it starts,
+``jax.config.update("jax_num_cpu_devices", 2)``, lets small trials run side by side
+instead of sharing both cores.
 
 Public API:
     - Configs: :class:`MLPConfig` (``parametrization="standard" | "mup"``),
       :class:`TransformerConfig`, :class:`LSTMConfig`, :func:`matching_lstm`.
     - Sweeps: :func:`run_sweep`, :func:`metz_grid`, :class:`SweepResults`,
-      :class:`ResultStore`, :class:`FlopBudget`, :class:`BudgetExceeded`.
+      :class:`ResultStore`, :class:`FlopBudget`, :class:`BudgetExceeded`,
+      :class:`Checkpointer` (mid-call checkpoints).
     - Optimizers and schedules (:mod:`~cs324scale.train.optim`): :func:`adam`,
       :func:`adamw`, :func:`sgd`, :class:`Optimizer`, :func:`register_optimizer`;
       :func:`constant`, :func:`warmup_cosine`, :func:`wsd`, :class:`Schedule`.
@@ -50,6 +54,7 @@ the library in :mod:`cs324scale.experiments`.
 
 from . import corpora, data, engine, loop, lstm, mlp, noise_scale, optim, transformer
 from .budget import BudgetExceeded, FlopBudget
+from .checkpoint import Checkpointer
 from .coordinate_check import CoordCheck, coordinate_check
 from .corpora import enwik8
 from .data import CharData, sample_windows, shakespeare
@@ -80,6 +85,7 @@ from .transformer import TransformerConfig
 __all__ = [
     "BudgetExceeded",
     "CharData",
+    "Checkpointer",
     "ContinuationScores",
     "CoordCheck",
     "FlopBudget",

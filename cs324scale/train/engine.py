@@ -5,12 +5,13 @@ seed): the seed gives the initialisation key and the key of every batch; the lea
 rate is traced data, so one compilation serves every learning rate and seed of a
 shape. The training loop is the kit's one loop (:mod:`cs324scale.train.loop`).
 
-A population is trained by three programs (:func:`trial_parts`): initialise, advance
-every trial by a segment of steps (a ``fori_loop`` whose first step and length are
-traced, so segments of any length share one compilation), evaluate. The host runs the
-segments back to back, about a second each, and between them can report progress and
-save a checkpoint (:mod:`cs324scale.train.checkpoint`), so an interrupted call resumes
-from its last save. Each program maps over the trials as ``jax.lax.map(...,
+A population is trained by one compiled program per shape that advances every trial by
+a segment of steps (a ``fori_loop`` whose first step and length are traced, so segments
+of any length share the compilation; the first segment also initialises, the last also
+evaluates; the trial's parts are :func:`trial_parts`). The host runs the segments back
+to back, about a second each, and between them can report progress and save a
+checkpoint (:mod:`cs324scale.train.checkpoint`), so an interrupted call resumes from its
+last save. Each program maps over the trials as ``jax.lax.map(...,
 batch_size=k)``: ``k`` trials at a time are vectorised with ``vmap`` and the chunks run
 one after another. :func:`trials_per_chunk` chooses ``k`` (all trials on accelerators
 and for tiny models on CPU, where batching pays; on CPU for larger models, pairs of
@@ -33,6 +34,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.sharding import PartitionSpec as P
 
+from . import distributed
 from .checkpoint import Checkpointer
 from .data import sample_windows
 from .flops import flops_per_step
@@ -57,7 +59,7 @@ class TrialOutput(NamedTuple):
     Attributes:
         losses: training loss at every step, ``(n, steps)`` (non-finite after divergence).
         val_loss: validation loss after the last step, ``(n,)``.
-        compile_s: seconds spent compiling (0 when the programs were cached).
+        compile_s: seconds spent compiling (0 when the program was cached).
         run_s: seconds from the first step to the results on the host, checkpoints included.
         resumed_step: the step the call resumed from (0: it started afresh).
         checkpoint_s: seconds of ``run_s`` spent saving checkpoints.
@@ -199,13 +201,6 @@ def devices_for(n_trials: int, *, available: int | None = None) -> int:
     return max(1, min(available, int(n_trials)))
 
 
-class _Programs(NamedTuple):
-    init: Callable
-    advance: Callable
-    evaluate: Callable
-    mesh: jax.sharding.Mesh
-
-
 def _mesh_devices(n_devices: int) -> list:
     """The first ``n_devices`` devices of this process, or of every process under
     ``jax.distributed`` (a global mesh: each process runs its own devices' share)."""
@@ -213,60 +208,54 @@ def _mesh_devices(n_devices: int) -> list:
     return pool[:n_devices]
 
 
+class _Program(NamedTuple):
+    segment: Callable  # (tokens, val, carry, lrs, seeds, start, n) -> (carry, val_loss)
+    zeros: Callable  # () -> a carry of zeros for every trial, to start the first segment
+    mesh: jax.sharding.Mesh
+
+
 @functools.lru_cache(maxsize=64)
-def _programs(cfg, steps, batch_size, optimizer, schedule, per_device, n_devices, chunk,
-              sampling="random") -> _Programs:
+def _program(cfg, steps, batch_size, optimizer, schedule, per_device, n_devices, chunk,
+             sampling="random") -> _Program:
+    """One compiled program per shape: a segment of steps for every trial.
+
+    The first segment (``start == 0``) initialises the trials and the last one
+    (``start + n == steps``) evaluates them, each behind a ``lax.cond`` on the traced,
+    unbatched ``start`` and ``n`` (so only the taken branch runs); one program instead of
+    three keeps the compilation time of a whole-run program.
+    """
     parts = trial_parts(cfg, steps=steps, batch_size=batch_size, optimizer=optimizer,
                         schedule=schedule, sampling=sampling)
     size = chunk if chunk > 1 else None
+    val_dtype = jax.eval_shape(lambda: jnp.zeros((), jnp.float32)).dtype
 
-    def init(lrs, seeds):
-        return jax.lax.map(lambda a: parts.init(*a), (lrs, seeds), batch_size=size)
+    def segment(tokens, val_windows, carry, lrs, seeds, start, n):
+        def one(a):
+            c, lr, seed = a
+            c = jax.lax.cond(start == 0, lambda: parts.init(lr, seed), lambda: c)
+            c = parts.advance(tokens, c, lr, seed, start, n)
+            v = jax.lax.cond(start + n == steps, lambda: parts.evaluate(val_windows, c).astype(val_dtype),
+                             lambda: jnp.zeros((), val_dtype))
+            return c, v
 
-    def advance(tokens, carry, lrs, seeds, start, n):
-        return jax.lax.map(lambda a: parts.advance(tokens, a[0], a[1], a[2], start, n),
-                           (carry, lrs, seeds), batch_size=size)
-
-    def evaluate(val_windows, carry):
-        return jax.lax.map(lambda c: parts.evaluate(val_windows, c), carry, batch_size=size)
+        return jax.lax.map(one, (carry, lrs, seeds), batch_size=size)
 
     mesh = jax.sharding.Mesh(np.array(_mesh_devices(n_devices)), (TRIAL_AXIS,))
     t, r = P(TRIAL_AXIS), P()
-
-    def sharded(f, in_specs, **jit_kw):
-        return jax.jit(jax.shard_map(f, mesh=mesh, in_specs=in_specs, out_specs=t, check_vma=False), **jit_kw)
-
-    donate = {} if mesh.devices.flat[0].platform == "cpu" else {"donate_argnums": (1,)}
-    return _Programs(
-        sharded(init, (t, t)),
-        sharded(advance, (r, t, t, t, r, r), **donate),
-        sharded(evaluate, (r, t)),
-        mesh,
-    )
+    donate = {} if mesh.devices.flat[0].platform == "cpu" else {"donate_argnums": (2,)}
+    fn = jax.jit(jax.shard_map(segment, mesh=mesh, in_specs=(r, r, t, t, t, r, r), out_specs=t,
+                               check_vma=False), **donate)
+    shapes = jax.eval_shape(parts.init, jax.ShapeDtypeStruct((), jnp.float32), jax.ShapeDtypeStruct((), jnp.int32))
+    n_total = per_device * n_devices
+    zeros = jax.jit(lambda: jax.tree.map(lambda x: jnp.zeros((n_total, *x.shape), x.dtype), shapes),
+                    out_shardings=jax.sharding.NamedSharding(mesh, t))
+    return _Program(fn, zeros, mesh)
 
 
 def _global(host: np.ndarray, sharding) -> jax.Array:
     """A (possibly multi-process) global array whose every process holds all of ``host``."""
     host = np.asarray(host)
     return jax.make_array_from_callback(host.shape, sharding, lambda idx: host[idx])
-
-
-def _to_host(x: jax.Array) -> np.ndarray:
-    """The whole of ``x`` on this host (gathered from every process if needed)."""
-    if x.is_fully_addressable:
-        return np.asarray(x)
-    from jax.experimental import multihost_utils
-
-    return np.asarray(multihost_utils.process_allgather(x, tiled=True))
-
-
-def _agree(value):
-    """Process 0's ``value`` on every process (itself in a single-process run)."""
-    if jax.process_count() == 1:
-        return value
-    from jax.experimental import multihost_utils
-
-    return multihost_utils.broadcast_one_to_all(np.asarray(value))
 
 
 def _local_arrays(carry) -> dict[str, np.ndarray]:
@@ -296,17 +285,6 @@ def _restore(arrays: dict[str, np.ndarray], like) -> object | None:
     return jax.tree.unflatten(treedef, out)
 
 
-def _compile(which: str, fn, sig, *args):
-    key = (which, *sig)
-    exe = _EXECUTABLES.get(key)
-    if exe is None:  # compile ahead of time, so compile and run times are reported apart
-        exe = fn.lower(*args).compile()
-        if len(_EXECUTABLES) >= 96:
-            _EXECUTABLES.pop(next(iter(_EXECUTABLES)))
-        _EXECUTABLES[key] = exe
-    return exe
-
-
 def run_population(
     cfg,
     learning_rates,
@@ -329,8 +307,8 @@ def run_population(
 ) -> TrialOutput:
     """Train every (learning rate, seed) pair for one model shape.
 
-    Three compiled programs per shape (initialise, advance a segment of steps, evaluate),
-    each sharded over the devices; the host runs the segments back to back, choosing
+    One compiled program per shape advances every trial by a segment of steps, sharded
+    over the devices (the first segment initialises, the last evaluates); the host runs the segments back to back, choosing
     their length so each takes about ``segment_s`` seconds (no recompilation: the
     segment's first step and length are traced). Between segments the state may be
     checkpointed and the progress reported. How the steps are cut into segments never
@@ -385,40 +363,40 @@ def run_population(
     chunk = int(min(max(chunk, 1), per_device))
     steps = int(steps)
     setup = (cfg, steps, int(batch_size), optimizer, schedule, per_device, n_dev, chunk, sampling)
-    prog = _programs(*setup)
+    prog = _program(*setup)
     rep = jax.sharding.NamedSharding(prog.mesh, P())
     split = jax.sharding.NamedSharding(prog.mesh, P(TRIAL_AXIS))
     tokens = _global(np.asarray(train_tokens, np.int32), rep)
     val = _global(np.asarray(val_windows, np.int32), rep)
     g_lrs, g_sds = _global(lrs, split), _global(sds, split)
-    sig = setup + (tokens.shape, val.shape)
 
     t0 = time.perf_counter()
-    init = _compile("init", prog.init, sig, g_lrs, g_sds)
-    carry = init(g_lrs, g_sds)
-    advance = _compile("advance", prog.advance, sig, tokens, carry, g_lrs, g_sds, np.int32(0), np.int32(1))
-    evaluate = _compile("evaluate", prog.evaluate, sig, val, carry)
+    carry = prog.zeros()
+    key = setup + (tokens.shape, val.shape)
+    advance = _EXECUTABLES.get(key)
+    if advance is None:  # compile ahead of time, so compile and run times are reported apart
+        advance = prog.segment.lower(tokens, val, carry, g_lrs, g_sds, np.int32(0), np.int32(1)).compile()
+        if len(_EXECUTABLES) >= 32:
+            _EXECUTABLES.pop(next(iter(_EXECUTABLES)))
+        _EXECUTABLES[key] = advance
     t1 = time.perf_counter()
 
     step, ckpt_s = 0, 0.0
     if checkpointer is not None:
         saved = checkpointer.load(call_id)
         restored = None if saved is None else _restore(saved[1], carry)
-        mine = saved[0] if restored is not None else 0
-        step = int(np.min(_gather_ints(mine)))  # every process resumes, or none does
-        if step > 0 and mine == step:
-            carry = restored
+        everyone = distributed.gather(saved[0] if restored is not None else 0)
+        if everyone[0] > 0 and np.all(everyone == everyone[0]):  # all resume, or none does
+            step, carry = int(everyone[0]), restored
             if on_resume is not None:
                 on_resume(step)
-        else:
-            step = 0
         checkpointer.start(step)
     resumed = step
     n_next = min(steps - step, 16)  # a short first segment measures the speed
     while step < steps:
-        n_seg = int(_agree(np.int32(min(n_next, steps - step))))
+        n_seg = int(distributed.agree(np.int32(min(n_next, steps - step))))
         s0 = time.perf_counter()
-        carry = advance(tokens, carry, g_lrs, g_sds, np.int32(step), np.int32(n_seg))
+        carry, vals = advance(tokens, val, carry, g_lrs, g_sds, np.int32(step), np.int32(n_seg))
         jax.block_until_ready(carry)
         per_step = (time.perf_counter() - s0) / n_seg
         step += n_seg
@@ -426,27 +404,18 @@ def run_population(
             on_step(step)
         target = segment_s
         if checkpointer is not None and step < steps:
-            if bool(_agree(np.bool_(checkpointer.due(step)))):
+            if bool(distributed.agree(np.bool_(checkpointer.due(step)))):
                 c0 = time.perf_counter()
                 checkpointer.save(call_id, step, _local_arrays(carry))
                 ckpt_s += time.perf_counter() - c0
             target = min(target, max(checkpointer.seconds_until_due(), 0.05))
         n_next = max(1, int(target / max(per_step, 1e-9)))
-    losses, vals = carry[2], evaluate(val, carry)
+    losses = carry[2]  # the last segment evaluated: ``vals`` holds the validation losses
     local = np.zeros(len(lrs), bool)
     for shard in vals.addressable_shards:
         local[shard.index[0]] = True
-    losses, vals = _to_host(losses)[:n], _to_host(vals)[:n]
+    losses, vals = distributed.to_host(losses)[:n], distributed.to_host(vals)[:n]
     return TrialOutput(losses, vals, t1 - t0, time.perf_counter() - t1, resumed, ckpt_s, local[:n])
-
-
-def _gather_ints(value: int) -> np.ndarray:
-    """``value`` of every process, as an array (one entry in a single-process run)."""
-    if jax.process_count() == 1:
-        return np.array([value])
-    from jax.experimental import multihost_utils
-
-    return np.asarray(multihost_utils.process_allgather(np.array([value], np.int64))).ravel()
 
 
 _EXECUTABLES: dict = {}

@@ -16,6 +16,7 @@ import jax
 import numpy as np
 
 from .._checks import as_int, as_int_array, as_positive_array
+from . import distributed
 from .budget import FlopBudget
 from .checkpoint import Checkpointer
 from .checkpoint import call_id as checkpoint_call_id
@@ -209,7 +210,7 @@ def run_sweep(
         raise ValueError("The grid repeats a (config, learning rate, seed); pass each once.")
     found = store.get_many(keys)
     # every process runs the same calls: the store as process 0 sees it decides
-    done = np.asarray(_agree(np.array([k in found for k in keys], bool)), bool)
+    done = np.asarray(distributed.agree(np.array([k in found for k in keys], bool)), bool)
     todo = [t for t, d in zip(trials, done, strict=True) if not d]
     cost = sum(trial_flops(t[0], steps=steps, batch_size=batch_size) for t in todo)
     lead = jax.process_index() == 0
@@ -264,16 +265,12 @@ def _checkpointer(checkpoints, store: ResultStore) -> Checkpointer | None:
         if store.path is None:
             return None
         return Checkpointer(store.path.with_name(store.path.name + ".checkpoints"))
+    if not isinstance(checkpoints, (str, os.PathLike)):
+        raise ValueError(
+            "checkpoints must be None (beside the store), False (none), a folder or a "
+            f"cs.train.Checkpointer; got {checkpoints!r}."
+        )
     return Checkpointer(checkpoints)
-
-
-def _agree(value):
-    """Process 0's ``value`` on every process (itself in a single-process run)."""
-    if jax.process_count() == 1:
-        return value
-    from jax.experimental import multihost_utils
-
-    return multihost_utils.broadcast_one_to_all(value)
 
 
 def _run_call(
@@ -323,10 +320,7 @@ def _run_call(
             )
     if checkpointer is not None:
         checkpointer.discard(cid)  # after the commits: a kill in between resumes, then skips
-    if jax.process_count() > 1:  # every process's commits are in before anyone reads them
-        from jax.experimental import multihost_utils
-
-        multihost_utils.sync_global_devices(f"cs324scale sweep call {base}")
+    distributed.barrier(f"cs324scale sweep call {base}")  # every process's commits are in
     bar.end_call(len(call))
     if budget is not None:
         flops = trial_flops(cfg, steps=steps, batch_size=batch_size)
