@@ -22,7 +22,17 @@ _SUBMODULES = ("scale", "published", "fit", "toys", "train", "plotting", "widget
                "storage")
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from . import checks, experiments, fit, flops, published, scale, storage, toys, train  # noqa: F401
+    from . import (  # noqa: F401
+        checks,
+        experiments,
+        fit,
+        flops,
+        published,
+        scale,
+        storage,
+        toys,
+        train,
+    )
 
 
 def __getattr__(name: str):
