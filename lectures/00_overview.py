@@ -84,6 +84,11 @@ once = by_item["Transformer (big)"]
 print(f"architecture search = {nas / car:.1f} car lifetimes = {nas / once:,.0f} x training it once")
 assert nas / once > 1000, "the search should cost three orders of magnitude more than one run"
 
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# The search row is Strubell's estimate for a full-size search on 2019 GPUs; Patterson et
+# al. 2021 (arXiv:2104.10350) revised it, from the search actually run and its hardware,
+# to far less. Read it as an upper bound (speaker notes).
+
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Strubell's numbers are estimates for 2019 hardware; the point is the ratio, not the
 # absolute value. Scaling laws are one answer: tune on small models, extrapolate.
