@@ -51,6 +51,9 @@ CPU_VMAP_MAX_FLOPS_PER_STEP = 4e7
 # context 32: pairs ran 1.18x, 1.23x and 1.11x the GFLOP/s of one trial at a time at
 # d_model 64, 128 and 256; triples were slower than pairs; LSTMs and MLPs gained nothing.
 CPU_CHUNK_ABOVE_VMAP_LIMIT = {"TransformerConfig": 2}
+# A device's share of the starting state up to this size is written from host memory;
+# larger ones are made on the device by a small compiled program (0.3 s to compile).
+HOST_ZEROS_MAX_BYTES = 256 * 2**20
 
 
 class TrialOutput(NamedTuple):
@@ -246,9 +249,16 @@ def _program(cfg, steps, batch_size, optimizer, schedule, per_device, n_devices,
     fn = jax.jit(jax.shard_map(segment, mesh=mesh, in_specs=(r, r, t, t, t, r, r), out_specs=t,
                                check_vma=False), **donate)
     shapes = jax.eval_shape(parts.init, jax.ShapeDtypeStruct((), jnp.float32), jax.ShapeDtypeStruct((), jnp.int32))
-    n_total = per_device * n_devices
-    zeros = jax.jit(lambda: jax.tree.map(lambda x: jnp.zeros((n_total, *x.shape), x.dtype), shapes),
-                    out_shardings=jax.sharding.NamedSharding(mesh, t))
+    n_total, split = per_device * n_devices, jax.sharding.NamedSharding(mesh, t)
+    shard_bytes = per_device * sum(x.size * x.dtype.itemsize for x in jax.tree.leaves(shapes))
+    if shard_bytes <= HOST_ZEROS_MAX_BYTES:  # copied from the host: no program to compile
+        def zeros():
+            return jax.tree.map(lambda x: jax.make_array_from_callback(
+                (n_total, *x.shape), split,
+                lambda idx: np.zeros((len(range(n_total)[idx[0]]), *x.shape), x.dtype)), shapes)
+    else:  # made on the devices: a large state never passes through host memory
+        zeros = jax.jit(lambda: jax.tree.map(lambda x: jnp.zeros((n_total, *x.shape), x.dtype), shapes),
+                        out_shardings=split)
     return _Program(fn, zeros, mesh)
 
 
