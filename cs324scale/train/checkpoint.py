@@ -44,7 +44,7 @@ class Checkpointer:
     """
 
     directory: str | os.PathLike
-    every_s: float = 5.0
+    every_s: float = 3.0
     every_steps: int | None = None
     max_overhead: float = 0.02
 

@@ -128,7 +128,7 @@ def run_sweep(
             initialisation); the data must hold ``steps x batch_size x (window - 1) + 1``
             tokens, so no token is trained on twice.
         checkpoints: mid-call checkpoints, so a call killed part-way resumes from its
-            last save (:mod:`~cs324scale.train.checkpoint`). None (default): every 5 s of
+            last save (:mod:`~cs324scale.train.checkpoint`). None (default): every 3 s of
             training, in the folder ``<store>.checkpoints`` beside a store file, and none
             for an in-memory store; a folder: there; a
             :class:`~cs324scale.train.checkpoint.Checkpointer`: as configured; False: none.
