@@ -727,7 +727,7 @@ for j, n_eq in enumerate(shape_n):
         ratio.append(d_at / n)
         loss_at.append(np.exp(np.interp(np.log(n_eq), np.log(by_depth[n][0]), np.log(by_depth[n][1]))))
     ratio, loss_at = np.array(ratio), np.array(loss_at)
-    shape_slope.append(np.polyfit(np.log(ratio), np.log(loss_at), 1)[0])
+    shape_slope.append(-cs.fit.PowerLaw().fit(ratio, loss_at).alpha_)  # d log L / d log(aspect)
     ax.semilogx(ratio, loss_at, "o-", color=f"C{j}", label=f"N = {n_eq:.2g}")
     shape_rows.append(f"N = {n_eq:8.3g}: d_model/n_layer {np.round(ratio, 1)} -> loss {np.round(loss_at, 3)}, "
                       f"spread {np.ptp(loss_at) / loss_at.min():.1%}")
@@ -1312,7 +1312,7 @@ lo_es, hi_es = (float(v) for v in np.ravel(dl_boot.prediction_interval))
 onset_fit = kap_es.data_requirement(es.N)
 onset_grid = ex.data_limited.onset_measured(es, penalty=0.02)
 onset_log = ex.data_limited.onset_measured(es, penalty=0.02, interpolate=True)
-slope_seen = float(np.polyfit(np.log(es.N), np.log(onset_log), 1)[0])
+slope_seen = -cs.fit.PowerLaw().fit(es.N, onset_log).alpha_  # D_onset ~ N^slope
 print(f"alpha_N/alpha_D: ours {expo_es:.2f} [{lo_es:.2f}, {hi_es:.2f}]; Kaplan Table 2 {expo_t2:.2f}; "
       f"slope of the measured onsets in N: {slope_seen:.2f}")
 print("d_model | N (non-emb) | D at penalty 0.02: our fit | measured: grid, interpolated | Kaplan Eq. 4.4")
