@@ -43,6 +43,10 @@ interleaved timings. The last lines add each model's sizes up into one grid: the
 (a) and (b) would take for all of it; with ``--widths`` set to all 12 Metz widths the MLP
 line is the 432-trial grid. A last table (``--checkpoint-steps``) prices the engine's
 segments and its default mid-call checkpoints against one unbroken segment.
+
+Compile times are cold: the persistent compilation cache
+(:func:`cs324scale.storage.compilation_cache_dir`) is off unless
+``CS324SCALE_COMPILATION_CACHE`` is set.
 """
 
 from __future__ import annotations
@@ -53,12 +57,14 @@ import time
 from pathlib import Path
 from typing import NamedTuple
 
-import jax
-import jax.numpy as jnp
-import numpy as np
+os.environ.setdefault("CS324SCALE_COMPILATION_CACHE", "off")  # before the kit compiles anything
 
-from cs324scale.experiments.lecture2 import LM_CONTEXT, LM_LRS, METZ_BATCH
-from cs324scale.train import (
+import jax  # noqa: E402
+import jax.numpy as jnp  # noqa: E402
+import numpy as np  # noqa: E402
+
+from cs324scale.experiments.lecture2 import LM_CONTEXT, LM_LRS, METZ_BATCH  # noqa: E402
+from cs324scale.train import (  # noqa: E402
     METZ_LEARNING_RATES,
     METZ_SEEDS,
     LSTMConfig,
@@ -69,9 +75,9 @@ from cs324scale.train import (
     engine,
     shakespeare,
 )
-from cs324scale.train.data import sample_windows
-from cs324scale.train.flops import flops_per_step, param_count
-from cs324scale.train.loop import make_loop
+from cs324scale.train.data import sample_windows  # noqa: E402
+from cs324scale.train.flops import flops_per_step, param_count  # noqa: E402
+from cs324scale.train.loop import make_loop  # noqa: E402
 
 LM_SEEDS = (0, 1, 2, 3)
 

@@ -11,6 +11,10 @@ disconnects (idle timeout, usage limits). :func:`use_google_drive` mounts Google
 and points the store there, so a disconnected run resumes: reconnect, run the setup
 cell again with Drive, then rerun the same cell; finished trials load from the store
 and a call cut off mid-way continues from its last checkpoint.
+
+The sweep engine's compiled programs are kept beside the store too, in JAX's persistent
+compilation cache (:func:`compilation_cache_dir`), so a rerun, a resumed call or the next
+notebook that trains the same shape loads its program instead of compiling it again.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import sys
 from pathlib import Path
 
 STORE_ENV = "CS324SCALE_STORE"
+CACHE_ENV = "CS324SCALE_COMPILATION_CACHE"
 DEFAULT_STORE = Path.home() / ".cache" / "cs324scale" / "sweeps.sqlite"
 DRIVE_MOUNT = "/content/drive"
 
@@ -33,6 +38,55 @@ def store_path() -> Path:
     """The sweep store: ``$CS324SCALE_STORE``, else ``~/.cache/cs324scale/sweeps.sqlite``."""
     value = os.environ.get(STORE_ENV, "").strip()
     return Path(value).expanduser() if value else DEFAULT_STORE
+
+
+def compilation_cache_dir() -> Path | None:
+    """Where compiled training programs are kept: JAX's persistent compilation cache.
+
+    ``$CS324SCALE_COMPILATION_CACHE`` when set (``off`` turns the cache off), else a
+    folder beside the store named after this machine's CPU (``xla-cache-x86_64-avx2``):
+    XLA compiles for the host's vector unit, and a program cached on another machine
+    would be rejected and compiled again. On Google Drive (:func:`use_google_drive`) the
+    programs outlive a disconnect with the store.
+    """
+    value = os.environ.get(CACHE_ENV, "").strip()
+    if value.lower() in ("off", "0", "false", "no", "none"):
+        return None
+    if value:
+        return Path(value).expanduser()
+    from .train.store import cpu_features
+
+    return store_path().parent / f"xla-cache-{cpu_features().replace(':', '-')}"
+
+
+_CACHE_SET_BY_KIT: list[str] = []  # the folder this module gave jax, if any
+
+
+def use_compilation_cache() -> Path | None:
+    """Point JAX's persistent compilation cache at :func:`compilation_cache_dir`.
+
+    Called by the sweep engine before it compiles. A cache folder set by the user
+    (``JAX_COMPILATION_CACHE_DIR`` or ``jax.config``) is left alone. Programs that take
+    more than a second to compile are kept (JAX's default threshold); a cached program
+    is the same executable, so its numbers are the same.
+
+    Returns:
+        The folder in use, or None when the cache is off.
+    """
+    import jax
+    from jax.experimental.compilation_cache import compilation_cache
+
+    current = jax.config.jax_compilation_cache_dir
+    if current and current not in _CACHE_SET_BY_KIT:
+        return Path(current)  # the user's own choice
+    path = compilation_cache_dir()
+    wanted = str(path) if path is not None else None
+    if (current or None) == wanted:
+        return path
+    jax.config.update("jax_compilation_cache_dir", wanted)
+    compilation_cache.reset_cache()  # the next compilation opens the new folder
+    _CACHE_SET_BY_KIT[:] = [wanted] if wanted else []
+    return path
 
 
 def on_google_drive(path: str | os.PathLike | None = None) -> bool:

@@ -14,6 +14,10 @@ Run::
 
     JAX_PLATFORMS=cpu python tools/probe_kill_resume.py --mode mid-call
     JAX_PLATFORMS=cpu python tools/probe_kill_resume.py --mode random --kills 5
+
+Every run compiles its program, as on a fresh machine; ``--compilation-cache DIR`` keeps
+the programs in JAX's persistent cache instead, so the killed run and the rerun load
+what the first run compiled (a rerun on the same machine, or with the store on Drive).
 """
 
 from __future__ import annotations
@@ -40,8 +44,11 @@ print(json.dumps({"final": res.final_loss.tolist(), "curve": res.curve.tolist()}
 """
 
 
+CACHE = {"CS324SCALE_COMPILATION_CACHE": "off"}  # every run compiles, unless --compilation-cache
+
+
 def start(store: Path, steps: int, per_call: int) -> subprocess.Popen:
-    env = {**os.environ, "JAX_PLATFORMS": os.environ.get("JAX_PLATFORMS", "cpu")}
+    env = {**os.environ, "JAX_PLATFORMS": os.environ.get("JAX_PLATFORMS", "cpu"), **CACHE}
     return subprocess.Popen([sys.executable, "-c", WORKER, str(store), str(steps), str(per_call)],
                             env=env, stdout=subprocess.PIPE, text=True)
 
@@ -109,7 +116,12 @@ def main() -> None:
     p.add_argument("--at", type=float, default=0.7, help="kill at this fraction of the wall time")
     p.add_argument("--kills", type=int, default=5)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--compilation-cache", metavar="DIR", default=None,
+                   help="keep compiled programs in DIR (a fresh folder): the rerun then loads its "
+                        "program instead of compiling it, as on a second run of a notebook")
     args = p.parse_args()
+    if args.compilation_cache:
+        CACHE["CS324SCALE_COMPILATION_CACHE"] = str(Path(args.compilation_cache).resolve())
     with tempfile.TemporaryDirectory() as tmp:
         (mid_call if args.mode == "mid-call" else random_kills)(args, Path(tmp))
 
