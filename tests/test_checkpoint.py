@@ -9,6 +9,7 @@ import sys
 import textwrap
 import time
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -88,8 +89,12 @@ def test_kill_9_mid_call_then_rerun_resumes_and_equals_an_unbroken_run(tmp_path)
     db = tmp_path / "sweep.sqlite"
     cfg = train.MLPConfig(width=128, depth=2, context=8, embed_dim=16)  # about 8 s on 2 cores
     grid = dict(steps=3000, batch_size=64, eval_size=64, schedule=train.warmup_cosine(warmup=0.05))
+    # the rerun below resumes only a call laid out over as many devices as this process has
+    # (an earlier test may have asked jax for one CPU device per core)
     script = textwrap.dedent(
         f"""
+        import jax
+        jax.config.update("jax_num_cpu_devices", {jax.device_count()})
         from cs324scale import train
         from cs324scale.train.checkpoint import Checkpointer
         cfg = train.MLPConfig(width=128, depth=2, context=8, embed_dim=16)
