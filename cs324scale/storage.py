@@ -19,7 +19,9 @@ notebook that trains the same shape loads its program instead of compiling it ag
 
 from __future__ import annotations
 
+import functools
 import os
+import platform
 import sys
 from pathlib import Path
 
@@ -40,6 +42,31 @@ def store_path() -> Path:
     return Path(value).expanduser() if value else DEFAULT_STORE
 
 
+@functools.lru_cache(maxsize=1)
+def cpu_features() -> str:
+    """The host CPU as XLA's CPU compiler sees it: architecture and widest vector unit.
+
+    XLA generates CPU code for the host's instruction set, so the same jax version rounds
+    differently on an AVX-512 and an AVX2 machine: ``"x86_64:avx512f"``, ``"x86_64:avx2"``,
+    ``"aarch64:sve"``, ``"aarch64:asimd"``, or the bare architecture where the features
+    cannot be read (``/proc/cpuinfo`` is Linux-only).
+    """
+    machine = platform.machine().lower() or "unknown"
+    flags: set[str] = set()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.lower().startswith(("flags", "features")):
+                    flags = set(line.split(":", 1)[1].split())
+                    break
+    except OSError:
+        pass
+    for feature in ("avx512f", "avx2", "avx", "sve", "asimd"):
+        if feature in flags:
+            return f"{machine}:{feature}"
+    return machine
+
+
 def compilation_cache_dir() -> Path | None:
     """Where compiled training programs are kept: JAX's persistent compilation cache.
 
@@ -54,12 +81,10 @@ def compilation_cache_dir() -> Path | None:
         return None
     if value:
         return Path(value).expanduser()
-    from .train.store import cpu_features
-
     return store_path().parent / f"xla-cache-{cpu_features().replace(':', '-')}"
 
 
-_CACHE_SET_BY_KIT: list[str] = []  # the folder this module gave jax, if any
+_kit_cache_dir: str | None = None  # the folder this module gave jax, if any
 
 
 def use_compilation_cache() -> Path | None:
@@ -73,11 +98,12 @@ def use_compilation_cache() -> Path | None:
     Returns:
         The folder in use, or None when the cache is off.
     """
+    global _kit_cache_dir
     import jax
     from jax.experimental.compilation_cache import compilation_cache
 
     current = jax.config.jax_compilation_cache_dir
-    if current and current not in _CACHE_SET_BY_KIT:
+    if current and current != _kit_cache_dir:
         return Path(current)  # the user's own choice
     path = compilation_cache_dir()
     wanted = str(path) if path is not None else None
@@ -85,7 +111,7 @@ def use_compilation_cache() -> Path | None:
         return path
     jax.config.update("jax_compilation_cache_dir", wanted)
     compilation_cache.reset_cache()  # the next compilation opens the new folder
-    _CACHE_SET_BY_KIT[:] = [wanted] if wanted else []
+    _kit_cache_dir = wanted
     return path
 
 

@@ -25,7 +25,8 @@ def fake_colab(monkeypatch, tmp_path):
     colab.drive = types.SimpleNamespace(mount=mount)
     monkeypatch.setitem(sys.modules, "google.colab", colab)
     monkeypatch.setattr(storage, "DRIVE_MOUNT", str(tmp_path / "drive"))
-    monkeypatch.delenv(storage.STORE_ENV, raising=False)
+    monkeypatch.setenv(storage.STORE_ENV, "")  # recorded, so the store use_google_drive sets is undone
+    monkeypatch.delenv(storage.STORE_ENV)
     return mount
 
 
@@ -63,11 +64,9 @@ def test_a_failed_mount_is_said_plainly_and_keeps_the_local_store(fake_colab, ca
 
 def test_compilation_cache_lies_beside_the_store_named_for_the_cpu_or_where_the_variable_says(
         monkeypatch, tmp_path):
-    from cs324scale.train.store import cpu_features
-
     monkeypatch.delenv(storage.CACHE_ENV, raising=False)
     monkeypatch.setenv(storage.STORE_ENV, str(tmp_path / "s.sqlite"))
-    assert storage.compilation_cache_dir() == tmp_path / f"xla-cache-{cpu_features().replace(':', '-')}"
+    assert storage.compilation_cache_dir() == tmp_path / f"xla-cache-{storage.cpu_features().replace(':', '-')}"
     monkeypatch.setenv(storage.CACHE_ENV, str(tmp_path / "elsewhere"))
     assert storage.compilation_cache_dir() == tmp_path / "elsewhere"
     monkeypatch.setenv(storage.CACHE_ENV, "off")

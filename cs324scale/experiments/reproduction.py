@@ -12,8 +12,9 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..storage import cpu_features
 from ..train.results import SweepResults
-from ..train.store import ENGINE_VERSION, cpu_features
+from ..train.store import ENGINE_VERSION
 
 # Lecture 02 retrains a slice of a shipped sweep and compares final losses. On the build
 # that produced the sweep (same jax, same device kind) the slice reproduces it to float32
@@ -41,7 +42,7 @@ def reproduction_check(shipped: SweepResults, live: SweepResults) -> Reproductio
 
     Same build: tolerance ``SAME_BUILD_TOLERANCE``. Another build (jax version, device
     kind, engine version, or on CPU the host's vector unit,
-    :func:`~cs324scale.train.store.cpu_features`; a sweep that did not record its CPU
+    :func:`~cs324scale.storage.cpu_features`; a sweep that did not record its CPU
     counts as another build): two runs whose trajectories have decorrelated like two seeds differ with SD
     ``sqrt(2) * seed_sd``, so the tolerance is ``CROSS_BUILD_SDS * sqrt(2) * seed_sd``.
     """

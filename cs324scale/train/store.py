@@ -16,10 +16,11 @@ import hashlib
 import json
 import math
 import os
-import platform
 import sqlite3
 import subprocess
 from pathlib import Path
+
+from ..storage import cpu_features
 
 # Bump when a change alters trial results, so old rows are not reused. 2: trials train in
 # segments of steps (checkpointable); vmapped populations round differently from 1's
@@ -87,31 +88,6 @@ def git_commit() -> str | None:
     except (OSError, subprocess.SubprocessError):
         return None
     return out.stdout.strip() or None if out.returncode == 0 else None
-
-
-@functools.lru_cache(maxsize=1)
-def cpu_features() -> str:
-    """The host CPU as XLA's CPU compiler sees it: architecture and widest vector unit.
-
-    XLA generates CPU code for the host's instruction set, so the same jax version rounds
-    differently on an AVX-512 and an AVX2 machine: ``"x86_64:avx512f"``, ``"x86_64:avx2"``,
-    ``"aarch64:sve"``, ``"aarch64:asimd"``, or the bare architecture where the features
-    cannot be read (``/proc/cpuinfo`` is Linux-only).
-    """
-    machine = platform.machine().lower() or "unknown"
-    flags: set[str] = set()
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.lower().startswith(("flags", "features")):
-                    flags = set(line.split(":", 1)[1].split())
-                    break
-    except OSError:
-        pass
-    for feature in ("avx512f", "avx2", "avx", "sve", "asimd"):
-        if feature in flags:
-            return f"{machine}:{feature}"
-    return machine
 
 
 def provenance(*, wall_time_s: float) -> dict:
